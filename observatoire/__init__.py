@@ -1,0 +1,1 @@
+"""Observatoire partagé des solidarités: orchestration glue (config, refresh, publish, CLI)."""

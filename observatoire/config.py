@@ -1,0 +1,94 @@
+"""Runtime configuration, read from the environment (documented in .env.example).
+
+Every path is derived from OBS_VAR_DIR unless set explicitly, so one variable moves the whole
+working area. Nothing here touches the disk: callers create directories when they write.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_DEPARTEMENT_RE = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message says which variable and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    departement: str  # code du département, text ('32', '64', '2A')
+    mode: str  # 'offline' (embedded snapshot, default) or 'online' (public APIs)
+    var_dir: Path
+    warehouse_path: Path  # published, read-only warehouse (public contract)
+    territoires_file: Path  # commune -> territoire d'action mapping supplied by the département
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.var_dir / "raw"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.var_dir / "landing"
+
+    @property
+    def build_path(self) -> Path:
+        return self.var_dir / "build" / "observatoire_build.duckdb"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.var_dir / "build" / "writer.lock"
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return REPO_ROOT / "data" / "snapshot"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return REPO_ROOT / "dbt_project"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables the dbt project reads (profiles.yml, sources, vars)."""
+        return {
+            "OBS_DEPARTEMENT": self.departement,
+            "OBS_LANDING_DIR": str(self.landing_dir),
+            "OBS_BUILD_PATH": str(self.build_path),
+        }
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    path = Path(value) if value else default
+    return path if path.is_absolute() else (REPO_ROOT / path)
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    departement = env.get("OBS_DEPARTEMENT", "32").strip().upper()
+    if len(departement) == 1:
+        departement = "0" + departement
+    if not _DEPARTEMENT_RE.match(departement):
+        raise ConfigError(
+            f"OBS_DEPARTEMENT={env.get('OBS_DEPARTEMENT')!r} n'est pas un code de département "
+            "(exemples : '32' pour le Gers, '64' pour les Pyrénées-Atlantiques, '2A')."
+        )
+    mode = env.get("OBS_MODE", "offline").strip().lower()
+    if mode not in {"offline", "online"}:
+        raise ConfigError(f"OBS_MODE={mode!r} : valeurs possibles 'offline' (défaut) ou 'online'.")
+    var_dir = _path(env, "OBS_VAR_DIR", REPO_ROOT / "var")
+    return Settings(
+        departement=departement,
+        mode=mode,
+        var_dir=var_dir,
+        warehouse_path=_path(env, "OBS_WAREHOUSE_PATH", var_dir / "warehouse" / "observatoire.duckdb"),
+        territoires_file=_path(
+            env,
+            "OBS_TERRITOIRES_FILE",
+            REPO_ROOT / "data" / "territoires" / f"territoires_action_{departement}.csv",
+        ),
+    )
