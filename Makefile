@@ -31,4 +31,36 @@ $(SUPER)/.installed: $(REQ)/superset.lock.txt
 
 setup: $(PIPE)/.installed $(SUPER)/.installed /usr/bin/chromium ## install what is missing (venvs, chromium)
 
-.PHONY: help setup
+# --- the two commands -------------------------------------------------------------------------------
+DEMO_ENV := var/demo.env
+
+$(DEMO_ENV):
+	mkdir -p var
+	umask 077; python3 -c 'import secrets; print(f"SUPERSET_SECRET_KEY={secrets.token_hex(32)}"); \
+	  print(f"SUPERSET_ADMIN_PASSWORD={secrets.token_urlsafe(14)}")' > $@
+
+demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, publish, serve the dashboards
+	infra/airflow/run_dag.sh refresh
+	$(PIPE)/bin/observatoire status
+	set -a; . ./$(DEMO_ENV); set +a; \
+	  infra/superset/init.sh && infra/superset/import_assets.sh "$$PWD/var/warehouse/observatoire.duckdb" && \
+	  infra/superset/serve.sh restart && \
+	  echo && echo "Tableaux de bord : http://127.0.0.1:$${SUPERSET_PORT:-8088}/superset/dashboard/panorama-social/" && \
+	  echo "Connexion        : admin / $$SUPERSET_ADMIN_PASSWORD   (mot de passe de démonstration, dans $(DEMO_ENV))" && \
+	  echo "Entrepôt publié  : $$PWD/var/warehouse/observatoire.duckdb (schéma marts, lecture seule)" && \
+	  echo "Arrêter Superset : infra/superset/serve.sh stop"
+
+lint: $(PIPE)/.installed ## ruff (Python) and sqlfluff (dbt SQL)
+	$(PIPE)/bin/ruff check .
+	$(PIPE)/bin/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar --nocolor
+
+test: setup lint ## lint, then every test: unit, dbt build, Airflow end-to-end, Superset API and browser
+	$(PIPE)/bin/pytest -q -p no:cacheprovider --durations=15
+
+refresh: $(PIPE)/.installed ## refresh the warehouse by hand (offline), without Airflow
+	$(PIPE)/bin/observatoire refresh
+
+bench: $(PIPE)/.installed ## print refresh timings (bare and through Airflow)
+	$(PIPE)/bin/python bench/refresh.py
+
+.PHONY: help setup demo lint test refresh bench

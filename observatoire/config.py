@@ -37,12 +37,13 @@ class Settings:
         return self.var_dir / "landing"
 
     @property
-    def build_path(self) -> Path:
-        return self.var_dir / "build" / "observatoire_build.duckdb"
+    def build_dir(self) -> Path:
+        """One sub-folder per build (run id): a build never overwrites another one being published."""
+        return self.var_dir / "build"
 
     @property
     def lock_path(self) -> Path:
-        return self.var_dir / "build" / "writer.lock"
+        return self.var_dir / "writer.lock"
 
     @property
     def snapshot_dir(self) -> Path:
@@ -52,12 +53,12 @@ class Settings:
     def dbt_project_dir(self) -> Path:
         return REPO_ROOT / "dbt_project"
 
-    def dbt_env(self) -> dict[str, str]:
+    def dbt_env(self, build_path: Path) -> dict[str, str]:
         """Environment variables the dbt project reads (profiles.yml, sources, vars)."""
         return {
             "OBS_DEPARTEMENT": self.departement,
             "OBS_LANDING_DIR": str(self.landing_dir),
-            "OBS_BUILD_PATH": str(self.build_path),
+            "OBS_BUILD_PATH": str(build_path),
         }
 
 

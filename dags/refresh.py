@@ -1,0 +1,67 @@
+"""
+### Rafraîchissement nocturne de l'observatoire
+
+Extrait chaque source déclarée dans `extract/registry.py` (instantané embarqué par défaut, API publiques
+si `OBS_MODE=online`), construit l'entrepôt avec `dbt build` (modèles **et** tests) dans un fichier de
+build propre à l'exécution, puis **publie** atomiquement `var/warehouse/observatoire.duckdb`.
+Un échec de build ou de test laisse l'entrepôt publié inchangé.
+
+Orchestration only: every task calls a function of `observatoire.refresh`, the same code as
+`observatoire refresh`. XCom carries paths and counts, never data.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+
+
+@dag(
+    dag_id="refresh",
+    schedule="30 2 * * *",  # every night at 02:30, Paris time
+    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Paris"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": True},
+    dagrun_timeout=timedelta(hours=2),
+    doc_md=__doc__,
+    tags=["observatoire", "nightly", "warehouse"],
+)
+def refresh():
+    @task
+    def list_sources() -> list[str]:
+        from extract.registry import SOURCES
+
+        return [source.name for source in SOURCES]
+
+    @task(max_active_tis_per_dag=2)
+    def extract(source: str) -> dict:
+        from observatoire.config import load_settings
+        from observatoire.refresh import extract_sources
+
+        (result,) = extract_sources(load_settings(), sources=[source])
+        return result
+
+    @task(retries=0)  # a failing dbt test is a data problem, not a transient one
+    def dbt_build(sources: list[dict]) -> dict:
+        from observatoire.config import load_settings
+        from observatoire.refresh import build, new_build_path
+
+        settings = load_settings()
+        run_id = get_current_context()["run_id"]
+        return build(settings, new_build_path(settings, run_id), progress=print)
+
+    @task
+    def publish(build_summary: dict, sources: list[dict]) -> dict:
+        from observatoire.config import load_settings
+        from observatoire.refresh import publish_build
+
+        return publish_build(load_settings(), build_summary, list(sources))
+
+    extracted = extract.expand(source=list_sources())
+    publish(dbt_build(extracted), extracted)
+
+
+refresh()

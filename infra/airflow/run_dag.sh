@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Run one DAG once, for real, in-process (`airflow dags test`), with SQLite metadata under $AIRFLOW_HOME.
+# Usage: infra/airflow/run_dag.sh [DAG_ID]   (default: refresh). Used by `make demo`, the tests and bench/.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+VENV="${OBS_PIPELINE_VENV:-$ROOT/.venvs/pipeline}"
+export PATH="$VENV/bin:$PATH"
+export OBS_VAR_DIR="${OBS_VAR_DIR:-$ROOT/var}"
+export AIRFLOW_HOME="${AIRFLOW_HOME:-$OBS_VAR_DIR/airflow}"
+export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__DEFAULT_TIMEZONE=Europe/Paris
+export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-WARNING}"
+mkdir -p "$AIRFLOW_HOME"
+if [ ! -f "$AIRFLOW_HOME/airflow.db" ]; then
+  airflow db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/db-migrate.log"; exit 1; }
+fi
+exec airflow dags test "${1:-refresh}"

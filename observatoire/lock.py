@@ -1,0 +1,48 @@
+"""One writer at a time: an advisory file lock shared by the CLI and the Airflow tasks.
+
+DuckDB allows a single writing process per file; the lock also keeps a manual refresh from rewriting
+landing files while a scheduled dbt build reads them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class LockTimeout(RuntimeError):
+    pass
+
+
+@contextmanager
+def writer_lock(path: Path, timeout_s: float = 1800, poll_s: float = 0.5) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    with open(path, "a+") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "inconnu"
+                    raise LockTimeout(
+                        f"Un autre rafraîchissement écrit l'entrepôt (verrou {path}, détenu par {holder}). "
+                        "Attendez sa fin, ou relancez plus tard."
+                    ) from None
+                time.sleep(poll_s)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,123 @@
+"""Write-audit-publish: hand the tested marts to readers as one read-only file, atomically.
+
+The published file is rebuilt from scratch (marts tables + `meta`), checked, then `os.replace`d over the
+previous one. Readers (Superset, analysts) open it per query, so they see either the old or the new
+warehouse, never a half-written one. Any failure before the rename leaves the published file untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from observatoire.dbt_build import AUDIT_FILE
+
+CONTRACT_TABLES = ("dim_territoire", "dim_indicateur", "fct_indicateur_territoire")
+
+SOURCE_COLUMNS = ("source", "sha256", "fetched_at", "origin", "mode", "est_demonstration", "rows")
+
+
+class PublishRefused(RuntimeError):
+    """The build is not fit to publish; the published warehouse was not touched."""
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def publish(build_path: Path, warehouse_path: Path, publication: dict, sources: list[dict]) -> dict:
+    audit = build_path.parent / AUDIT_FILE
+    if not audit.exists():
+        raise PublishRefused(f"{build_path} n'a pas passé tous ses tests dbt ({AUDIT_FILE} absent) : rien n'est publié.")
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = warehouse_path.with_name(f".{warehouse_path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        tables = _copy_marts(build_path, tmp, publication, sources)
+        _check(tmp)
+        os.replace(tmp, warehouse_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {"warehouse_path": str(warehouse_path), "tables": tables}
+
+
+def _copy_marts(build_path: Path, target: Path, publication: dict, sources: list[dict]) -> dict[str, int]:
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach {_literal(build_path)} as build (read_only)")
+        names = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'build' "
+                "and table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name"
+            ).fetchall()
+        ]
+        missing = [name for name in CONTRACT_TABLES if name not in names]
+        if missing:
+            raise PublishRefused(f"Tables du contrat absentes du build : {', '.join(missing)}.")
+        con.execute("create schema marts")
+        counts = {}
+        for name in names:
+            con.execute(f"create table marts.{_quote(name)} as select * from build.marts.{_quote(name)}")
+            counts[name] = con.execute(f"select count(*) from marts.{_quote(name)}").fetchone()[0]
+        con.execute("detach build")
+        con.execute("create schema meta")
+        con.execute(
+            "create table meta.publication as select ?::timestamp as published_at, ?::varchar as departement, "
+            "?::varchar as mode, ?::varchar as dbt_version, ?::double as build_seconds",
+            [
+                datetime.now(UTC).replace(tzinfo=None),
+                publication["departement"],
+                publication["mode"],
+                publication.get("dbt_version"),
+                publication.get("build_seconds"),
+            ],
+        )
+        con.execute(
+            "create table meta.sources (source varchar primary key, sha256 varchar, fetched_at timestamp, "
+            "origin varchar, mode varchar, est_demonstration boolean, rows bigint)"
+        )
+        for src in sorted(sources, key=lambda s: s["source"]):
+            con.execute("insert into meta.sources values (?, ?, ?, ?, ?, ?, ?)", [src.get(c) for c in SOURCE_COLUMNS])
+        con.execute("checkpoint")
+        return counts
+    finally:
+        con.close()
+
+
+def _check(path: Path) -> None:
+    """Audit the file we are about to publish, as a reader will open it."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        for name in CONTRACT_TABLES:
+            if con.execute(f"select count(*) from marts.{name}").fetchone()[0] == 0:
+                raise PublishRefused(f"marts.{name} est vide : publication refusée.")
+    finally:
+        con.close()
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def read_status(warehouse_path: Path) -> dict | None:
+    """What is published: when, for which département, from which source vintages and checksums."""
+    if not warehouse_path.exists():
+        return None
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        pub = con.execute("select * from meta.publication").fetchdf().to_dict("records")[0]
+        srcs = con.execute("select * from meta.sources order by source").fetchdf().to_dict("records")
+        tables = {
+            name: con.execute(f"select count(*) from marts.{_quote(name)}").fetchone()[0]
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    return json.loads(json.dumps({"publication": pub, "sources": srcs, "tables": tables}, default=str))

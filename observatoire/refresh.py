@@ -1,0 +1,82 @@
+"""The nightly job, as plain functions: extract every source → dbt build → publish.
+
+The CLI calls `refresh()`; the Airflow DAG calls the same three steps as separate tasks. Every writing
+step holds the writer lock, and each build gets its own folder so a publish never reads a build that
+another run is rewriting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from observatoire.config import Settings
+from observatoire.dbt_build import run_dbt_build
+from observatoire.lock import writer_lock
+from observatoire.publish import publish
+
+Progress = Callable[[str], None]
+KEEP_BUILDS = 2  # the newest build folders kept for inspection; older ones are deleted after a publish
+
+
+def new_build_path(settings: Settings, run_id: str | None = None) -> Path:
+    run_id = run_id or f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
+    return settings.build_dir / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id) / "observatoire_build.duckdb"
+
+
+def extract_sources(settings: Settings, sources: list[str] | None = None, progress: Progress | None = None) -> list[dict]:
+    from extract.run import extract_all
+
+    with writer_lock(settings.lock_path):
+        results = extract_all(settings, sources=sources, progress=progress)
+    return [dict(r, mode=settings.mode, landing_path=str(r.get("landing_path"))) for r in results]
+
+
+def build(settings: Settings, build_path: Path, progress: Progress | None = None) -> dict:
+    with writer_lock(settings.lock_path):
+        return run_dbt_build(settings, build_path, progress)
+
+
+def publish_build(settings: Settings, build_summary: dict, sources: list[dict]) -> dict:
+    publication = {
+        "departement": settings.departement,
+        "mode": settings.mode,
+        "dbt_version": build_summary.get("dbt_version"),
+        "build_seconds": build_summary.get("seconds"),
+    }
+    build_path = Path(build_summary["build_path"])
+    with writer_lock(settings.lock_path):
+        result = publish(build_path, settings.warehouse_path, publication, sources)
+    prune_builds(settings, keep=build_path.parent)
+    return result
+
+
+def prune_builds(settings: Settings, keep: Path) -> None:
+    folders = sorted((p for p in settings.build_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for folder in folders[:-KEEP_BUILDS]:
+        if folder != keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def refresh(settings: Settings, progress: Progress | None = None, run_id: str | None = None) -> dict:
+    say = progress or (lambda _msg: None)
+    timings = {}
+    started = time.monotonic()
+    say(f"Extraction des sources ({settings.mode}, département {settings.departement})…")
+    sources = extract_sources(settings, progress=say)
+    timings["extract_s"] = round(time.monotonic() - started, 1)
+    say("Construction de l'entrepôt (dbt build : modèles et tests)…")
+    step = time.monotonic()
+    summary = build(settings, new_build_path(settings, run_id), progress=say)
+    timings["dbt_build_s"] = round(time.monotonic() - step, 1)
+    step = time.monotonic()
+    published = publish_build(settings, summary, sources)
+    timings["publish_s"] = round(time.monotonic() - step, 1)
+    timings["total_s"] = round(time.monotonic() - started, 1)
+    say(f"Entrepôt publié : {published['warehouse_path']} ({timings['total_s']} s)")
+    return {"sources": sources, "build": summary, "published": published, "timings": timings}

@@ -1,0 +1,66 @@
+"""DAG integrity (imports, settings) and a real end-to-end `airflow dags test refresh`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import timedelta
+
+import duckdb
+import pytest
+
+from observatoire.config import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(REPO_ROOT / "dags"))
+
+
+def test_every_dag_imports(dagbag):
+    assert dagbag.import_errors == {}
+    assert "refresh" in dagbag.dags
+
+
+def test_dag_settings(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert str(dag.timezone.name) == "Europe/Paris", dag_id
+        assert dag.catchup is False, dag_id
+        assert dag.max_active_runs == 1, dag_id
+        assert dag.doc_md and dag.tags, dag_id
+        assert dag.default_args["retries"] >= 1, dag_id
+        assert dag.default_args["retry_delay"] >= timedelta(minutes=1), dag_id
+
+
+def test_refresh_dag_shape(dagbag):
+    dag = dagbag.dags["refresh"]
+    assert {t.task_id for t in dag.tasks} == {"list_sources", "extract", "dbt_build", "publish"}
+    assert dag.get_task("dbt_build").upstream_task_ids == {"extract"}
+    assert dag.get_task("publish").upstream_task_ids == {"dbt_build", "extract"}
+    assert dag.timetable.expression == "30 2 * * *"
+    assert str(dag.timetable.timezone.name) == "Europe/Paris"
+
+
+@pytest.mark.slow
+def test_airflow_dags_test_refresh_publishes(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OBS_"))}
+    env.update(OBS_VAR_DIR=str(tmp_path / "var"), OBS_DEPARTEMENT="32")
+    run = subprocess.run(
+        [str(REPO_ROOT / "infra/airflow/run_dag.sh"), "refresh"],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    warehouse = tmp_path / "var/warehouse/observatoire.duckdb"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        (n_sources,) = con.execute("select count(*) from meta.sources").fetchone()
+        (n_epci,) = con.execute("select count(*) from marts.dim_territoire where niveau = 'epci'").fetchone()
+    finally:
+        con.close()
+    from extract.registry import SOURCES
+
+    assert n_sources == len(SOURCES)
+    assert n_epci > 0
+    assert not list((tmp_path / "var/warehouse").glob(".*.tmp")), "no temporary file left behind"
