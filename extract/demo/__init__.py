@@ -1,0 +1,1 @@
+"""Generators of the committed DEMONSTRATION data and example territoires d'action files (run by hand)."""

@@ -1,0 +1,45 @@
+"""One shared HTTP session: retries with exponential backoff on 429/5xx (urllib3 Retry) and timeouts."""
+
+from __future__ import annotations
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+TIMEOUT = (10, 120)  # seconds: connect, read
+USER_AGENT = "observatoire-solidarites/0.1 (+extract)"
+
+
+class FetchError(RuntimeError):
+    """A source could not be fetched or its answer is unusable; the message says which and why."""
+
+
+def make_session(retries: int = 4, backoff_factor: float = 1.0) -> requests.Session:
+    retry = Retry(
+        total=retries,
+        backoff_factor=backoff_factor,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def get(session: requests.Session, url: str, params: dict | list | None = None) -> requests.Response:
+    """GET with timeout; after the retries are spent, raise FetchError naming the URL and status."""
+    try:
+        response = session.get(url, params=params, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise FetchError(f"Échec de la requête {url} : {exc}") from exc
+    if response.status_code >= 400:
+        raise FetchError(
+            f"{url} a répondu HTTP {response.status_code} (après nouvelles tentatives) : "
+            f"{response.text[:200]!r}"
+        )
+    return response

@@ -1,0 +1,234 @@
+"""Reference geography used to check territory codes, and the partners' registry.
+
+Files are looked up in the project's snapshot first (data/snapshot/, filled by the extract stage), then in
+the shared data folder. `REFERENCE_CANDIDATES` is the one place to repoint.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from observatoire.config import REPO_ROOT, Settings
+
+_SNAPSHOT = REPO_ROOT / "data" / "snapshot"
+_SHARED = Path(os.environ.get("OBS_SHARED_DATA_DIR", "/work/shared/data"))
+
+# name → candidate paths (glob patterns allowed), first existing wins.
+REFERENCE_CANDIDATES: dict[str, list[Path]] = {
+    "communes": [_SNAPSHOT / "insee_cog_communes" / "v_commune_*.csv*",
+                 _SHARED / "cog" / "insee_cog2025_v_commune.csv"],
+    "mouvements": [_SNAPSHOT / "insee_cog_mouvements" / "v_mvt_commune_*.csv*",
+                   _SHARED / "cog" / "insee_cog2026_v_mvt_commune.csv"],
+    "departements": [_SNAPSHOT / "insee_cog_departements" / "v_departement_*.csv*",
+                     _SHARED / "cog" / "insee_cog2026_v_departement.csv"],
+    "epci": [_SNAPSHOT / "epci_composition" / "dgcl_epcicom*.csv*", _SNAPSHOT / "epci_composition" / "epci.json",
+             _SHARED / "dgcl" / "dgcl_epcicom2025.csv"],
+}
+
+
+class ReferenceMissing(FileNotFoundError):
+    pass
+
+
+def reference_path(name: str) -> Path:
+    for candidate in REFERENCE_CANDIDATES[name]:
+        matches = sorted(candidate.parent.glob(candidate.name)) if candidate.parent.is_dir() else []
+        if matches:
+            return matches[-1]  # highest vintage
+    raise ReferenceMissing(f"fichier de référence {name!r} introuvable ({REFERENCE_CANDIDATES[name]})")
+
+
+def _rows(path: Path, delimiter: str = ",") -> Iterable[dict]:
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter)
+
+
+_ARTICLES = {"0": "de ", "1": "d'", "2": "du ", "3": "de la ", "4": "des ", "5": "de l'", "6": "des ",
+             "7": "de las ", "8": "de los "}
+
+
+@dataclass(frozen=True)
+class Geography:
+    departement: str
+    nom_departement: str  # "du Gers", "des Pyrénées-Atlantiques"
+    communes: dict[str, str]  # current communes of the département: code → name
+    all_communes: frozenset[str]  # current communes of France
+    merged: dict[str, tuple[str, ...]]  # old commune code → current code(s)
+    epci: dict[str, str]  # SIREN → name, EPCI with at least one commune in the département
+    territoires: frozenset[str] | None  # territoire d'action codes (None when the file is not available)
+
+    def label(self) -> str:
+        return self.nom_departement
+
+
+def _load_epci(path: Path, departement: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if path.suffix == ".json":
+        for epci in json.loads(path.read_text(encoding="utf-8")):
+            if any(m["code"].startswith(departement) and len(m["code"]) == 5 for m in epci.get("membres", [])):
+                out[epci["code"]] = epci["nom"]
+        return out
+    for row in _rows(path, ";"):
+        if row["insee"][: len(departement)] == departement and (
+            row.get("dep_com", departement) == departement
+        ):
+            out[row["siren"]] = row["raison_sociale"]
+    return out
+
+
+def _load_territoires(path: Path) -> frozenset[str] | None:
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8-sig")
+    delimiter = ";" if text.split("\n", 1)[0].count(";") else ","
+    return frozenset(r["code_territoire"] for r in csv.DictReader(io.StringIO(text), delimiter=delimiter))
+
+
+def _merged(departement: str, current: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Old commune code → current code(s), following INSEE's history of changes (mergers, code changes)."""
+    edges: dict[str, set[str]] = {}
+    for row in _rows(reference_path("mouvements")):
+        before, after = row["COM_AV"], row["COM_AP"]
+        if before != after and row["TYPECOM_AP"] == "COM" and row["TYPECOM_AV"] == "COM":
+            edges.setdefault(before, set()).add(after)
+    out: dict[str, tuple[str, ...]] = {}
+    for old in edges:
+        if old in current:
+            continue
+        seen, frontier, found = set(), {old}, set()
+        while frontier:
+            code = frontier.pop()
+            if code in seen:
+                continue
+            seen.add(code)
+            if code in current and code != old:
+                found.add(code)
+            else:
+                frontier |= edges.get(code, set())
+        if found:
+            out[old] = tuple(sorted(found))
+    return out
+
+
+def load_geography(settings: Settings) -> Geography:
+    return _load_geography_cached(settings.departement, str(settings.territoires_file),
+                                  settings.territoires_file.exists() and settings.territoires_file.stat().st_mtime)
+
+
+@lru_cache(maxsize=8)
+def _load_geography_cached(departement: str, territoires_file: str, _mtime) -> Geography:
+    communes_all: dict[str, str] = {}
+    for row in _rows(reference_path("communes")):
+        if row["TYPECOM"] == "COM":
+            communes_all[row["COM"]] = row["DEP"] + "\t" + row["LIBELLE"]
+    communes = {c: v.split("\t", 1)[1] for c, v in communes_all.items() if v.split("\t", 1)[0] == departement}
+    current = frozenset(communes_all)
+    nom = departement
+    for row in _rows(reference_path("departements")):
+        if row["DEP"] == departement:
+            nom = _ARTICLES.get(row["TNCC"], "de ") + row["LIBELLE"]
+    return Geography(
+        departement=departement,
+        nom_departement=nom,
+        communes=communes,
+        all_communes=current,
+        merged=_merged(departement, current),
+        epci=_load_epci(reference_path("epci"), departement),
+        territoires=_load_territoires(Path(territoires_file)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Partners' registry
+
+
+@dataclass(frozen=True)
+class Partner:
+    code: str
+    label: str
+    kinds: tuple[str, ...] | None = None  # None: every kind
+
+
+_MSA = {"32": "MSA Midi-Pyrénées Sud", "09": "MSA Midi-Pyrénées Sud", "31": "MSA Midi-Pyrénées Sud",
+        "65": "MSA Midi-Pyrénées Sud", "64": "MSA Sud Aquitaine", "40": "MSA Sud Aquitaine"}
+_ABS = ("indicateurs_abs", "referentiel_offre", "priorites_forum")
+
+
+def fixed_partners(departement: str) -> dict[str, Partner]:
+    d = departement
+    partners = [
+        Partner(f"CD{d}", "Conseil départemental"),
+        Partner(f"CAF{d}", "Caisse d'allocations familiales"),
+        Partner("MSA", _MSA.get(d, "Mutualité sociale agricole")),
+        Partner(f"CPAM{d}", "Caisse primaire d'assurance maladie"),
+        Partner(f"UDCCAS{d}", "Union départementale des CCAS"),
+        Partner("FORUM", "Forums thématiques locaux", ("priorites_forum",)),
+    ]
+    return {p.code: p for p in partners}
+
+
+_PARTNER_RE = re.compile(r"^[A-Z0-9]+(-[0-9AB]{5}|-[0-9]{9})?$")
+
+
+class UnknownPartner(ValueError):
+    pass
+
+
+def resolve_partner(code: str, settings: Settings) -> Partner:
+    """The registry entry of `code` (case-insensitive), or UnknownPartner with a French explanation."""
+    raw = (code or "").strip()
+    norm = raw.upper()
+    fixed = fixed_partners(settings.departement)
+    if norm in fixed:
+        return fixed[norm]
+    if _PARTNER_RE.match(norm):
+        prefix, _, suffix = norm.partition("-")
+        geo = load_geography(settings)
+        if prefix == "CCAS" and suffix in geo.communes:
+            return Partner(norm, f"CCAS de {geo.communes[suffix]}", _ABS)
+        if prefix == "CIAS" and suffix in geo.epci:
+            return Partner(norm, f"CIAS — {geo.epci[suffix]}", _ABS)
+    raise UnknownPartner(
+        f"partenaire « {raw} » inconnu. Codes admis : {', '.join(sorted(fixed))}, CCAS-<code commune> "
+        f"(ex. CCAS-32013), CIAS-<SIREN de l'EPCI> (ex. CIAS-200066926)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Convention period (OBS_CTG_DEBUT / OBS_CTG_FIN)
+
+DEFAULT_CTG_DEBUT = "2023-01-01"
+DEFAULT_CTG_FIN = "2026-12-31"
+
+
+def convention_period(env: dict[str, str] | None = None) -> tuple[date, date]:
+    env = os.environ if env is None else env
+    try:
+        debut = date.fromisoformat(env.get("OBS_CTG_DEBUT") or DEFAULT_CTG_DEBUT)
+        fin = date.fromisoformat(env.get("OBS_CTG_FIN") or DEFAULT_CTG_FIN)
+    except ValueError as exc:
+        raise ValueError(f"OBS_CTG_DEBUT / OBS_CTG_FIN : dates attendues au format AAAA-MM-JJ ({exc})") from exc
+    if fin < debut:
+        raise ValueError("OBS_CTG_FIN est antérieure à OBS_CTG_DEBUT")
+    return debut, fin
+
+
+def inbox_dir(settings: Settings, env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    value = env.get("OBS_INBOX_DIR")
+    if value:
+        path = Path(value)
+        return path if path.is_absolute() else REPO_ROOT / path
+    return settings.var_dir / "inbox"

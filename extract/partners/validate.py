@@ -1,0 +1,470 @@
+"""Validation of one chunk of rows against a contract: typed, cleaned rows out, every error in French.
+
+Everything is vectorised (pandas string operations) so a file of hundreds of MB is checked chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from extract.partners.contracts import (
+    CONTACT,
+    DATE,
+    ENUM,
+    INTEGER,
+    NUMBER,
+    PERIOD,
+    PERSONAL_COLUMNS,
+    TERRITORY_CODE,
+    TERRITORY_LEVEL,
+    TEXT,
+    UNITES_POSITIVES,
+    Column,
+    Contract,
+)
+from extract.partners.readers import Header, norm
+from extract.partners.reference import Geography
+
+MAX_ERRORS = 50
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix with ' a text that a spreadsheet would run as a formula (=, +, -, @)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+@dataclass
+class Problem:
+    ligne: int | None
+    colonne: str | None
+    valeur: str | None
+    regle: str
+    message: str
+    correction: str
+
+    def text(self) -> str:
+        where = []
+        if self.ligne is not None:
+            where.append(f"ligne {self.ligne}")
+        if self.colonne:
+            where.append(f"colonne {self.colonne}")
+        prefix = ", ".join(where)
+        return f"{prefix + ' : ' if prefix else ''}{self.message} — {self.correction}"
+
+    def as_dict(self) -> dict:
+        return {k: neutralise(v) for k, v in asdict(self).items()}
+
+
+class Problems:
+    """Errors found so far, up to MAX_ERRORS kept; `total` counts them all."""
+
+    def __init__(self, cap: int = MAX_ERRORS):
+        self.items: list[Problem] = []
+        self.total = 0
+        self.cap = cap
+
+    def add(self, ligne, colonne, valeur, regle, message, correction) -> None:
+        self.total += 1
+        if len(self.items) < self.cap:
+            shown = None if valeur is None else str(neutralise(str(valeur)))
+            self.items.append(Problem(ligne, colonne, shown, regle, message, correction))
+
+    def add_mask(self, frame: pd.DataFrame, mask: pd.Series, column: str, values: pd.Series, regle: str,
+                 message, correction: str) -> None:
+        """One problem per True row of `mask`; `message(value)` builds the text."""
+        if not mask.any():
+            return
+        bad = mask[mask].index
+        self.total += len(bad)
+        room = self.cap - len(self.items)
+        for ligne in bad[: max(room, 0)]:
+            value = values.at[ligne]
+            shown = None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+            self.items.append(Problem(int(ligne), column, None if shown is None else str(neutralise(shown)),
+                                      regle, message(neutralise(shown)), correction))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def q(value: object) -> str:
+    return f"« {value} »"
+
+
+# ------------------------------------------------------------------------------------------ header
+
+
+@dataclass
+class ColumnMap:
+    positions: dict[str, int]  # contract column → position in the file
+    dropped: list[int]  # positions of empty, header-less columns
+
+
+def _lookup(contract: Contract) -> dict[str, str]:
+    out = {}
+    for col in contract.columns:
+        for spelling in (col.name, col.label, *col.aliases):
+            out.setdefault(norm(spelling), col.name)
+    return out
+
+
+def known_spellings(contracts) -> set[str]:
+    out: set[str] = set(PERSONAL_COLUMNS)
+    for contract in contracts:
+        out |= set(_lookup(contract))
+    return out
+
+
+def match_score(contract: Contract, header: Header) -> tuple[int, int]:
+    """(required columns found, columns found) of `contract` in `header`."""
+    lookup = _lookup(contract)
+    found = {lookup[c] for cands in header.candidates for c in cands[:2] if c in lookup}
+    return len(found & set(contract.required)), len(found)
+
+
+def map_columns(contract: Contract, header: Header, problems: Problems) -> ColumnMap:
+    lookup = _lookup(contract)
+    positions: dict[str, int] = {}
+    unnamed: list[int] = []
+    for pos, cands in enumerate(header.candidates):
+        raw = header.raw[pos]
+        name = next((lookup[c] for c in cands if c in lookup), None)
+        if name is None:
+            if not cands or not raw:
+                unnamed.append(pos)
+                continue
+            key = cands[0]
+            if key in PERSONAL_COLUMNS or any(key.startswith(p + "_") for p in ("nom", "prenom", "nir")):
+                problems.add(header.row, raw, raw, "données personnelles interdites",
+                             f"la colonne {q(raw)} contient des données sur des personnes, interdites dans les "
+                             "fichiers des partenaires",
+                             "Supprimez cette colonne : l'observatoire ne reçoit que des données agrégées ou "
+                             "des contacts de structure.")
+            else:
+                problems.add(header.row, raw, raw, "colonne inattendue",
+                             f"la colonne {q(raw)} ne fait pas partie du modèle {contract.kind}",
+                             "Supprimez-la ou renommez-la selon le modèle (colonnes attendues : "
+                             + ", ".join(contract.names) + ").")
+            continue
+        if name in positions:
+            problems.add(header.row, raw, raw, "colonne en double",
+                         f"la colonne {name} apparaît deux fois", "Gardez une seule colonne de ce nom.")
+            continue
+        positions[name] = pos
+    for col in contract.columns:
+        if col.required and col.name not in positions:
+            problems.add(header.row, col.name, None, "colonne obligatoire absente",
+                         f"la colonne obligatoire {col.name} ({col.label}) est absente",
+                         f"Ajoutez la colonne {col.name} à la ligne d'en-tête : {col.help}")
+    return ColumnMap(positions, unnamed)
+
+
+# ------------------------------------------------------------------------------------------ parsing
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+_NUM_PLAIN = r"^-?\d+$"
+_NUM_DEC_COMMA = r"^-?\d+,\d+$"
+_NUM_DEC_DOT = r"^-?\d*\.\d+$"
+_NUM_FR_THOUSANDS = r"^-?\d{1,3}(\.\d{3})+,\d+$"
+_NUM_DOT_THOUSANDS = r"^-?\d{1,3}(\.\d{3}){2,}$"
+_NUM_AMBIGUOUS = r"^-?\d{1,3}\.\d{3}$"
+_NUM_SCI = r"^-?\d+(,\d+)?[eE]-?\d+$"
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(float values, invalid mask, ambiguous mask) from French-or-not number texts."""
+    s = values.astype("string").str.replace(_SPACES, "", regex=True).str.rstrip("%€")
+    s = s.str.replace("\u2212", "-", regex=False)
+    present = s.notna() & (s != "")
+    out = pd.Series(np.nan, index=values.index, dtype="float64")
+    ambiguous = s.str.match(_NUM_AMBIGUOUS).fillna(False).astype(bool) & present
+    rules = [
+        (_NUM_PLAIN, lambda x: x),
+        (_NUM_DEC_COMMA, lambda x: x.str.replace(",", ".", regex=False)),
+        (_NUM_SCI, lambda x: x.str.replace(",", ".", regex=False)),
+        (_NUM_FR_THOUSANDS, lambda x: x.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)),
+        (_NUM_DOT_THOUSANDS, lambda x: x.str.replace(".", "", regex=False)),
+        (_NUM_DEC_DOT, lambda x: x),
+    ]
+    done = ~present | ambiguous
+    for pattern, fix in rules:
+        m = (~done) & s.str.match(pattern).fillna(False).astype(bool)
+        if m.any():
+            out[m] = pd.to_numeric(fix(s[m]), errors="coerce").astype("float64")
+            done |= m
+    invalid = present & ~done
+    return out, invalid, ambiguous
+
+
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    s = values.astype("string").str.strip()
+    present = s.notna() & (s != "")
+    iso = s.str.extract(_DATE_ISO)
+    fr = s.str.extract(_DATE_FR)
+    year = iso[0].fillna(fr[2])
+    month = iso[1].fillna(fr[1])
+    day = iso[2].fillna(fr[0])
+    text = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    invalid = present & parsed.isna()
+    return parsed, invalid
+
+
+_PERIOD_YEAR = r"^(\d{4})$"
+_PERIOD_YM = r"^(\d{4})[-/](\d{1,2})$"
+_PERIOD_MY = r"^(\d{1,2})[-/](\d{4})$"
+_PERIOD_YM01 = r"^(\d{4})-(\d{2})-01$"
+
+
+def parse_periods(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """(normalised 'AAAA' / 'AAAA-MM', start, end, invalid mask)."""
+    s = values.astype("string").str.strip()
+    present = s.notna() & (s != "")
+    year = s.str.extract(_PERIOD_YEAR)[0]
+    ym = s.str.extract(_PERIOD_YM)
+    my = s.str.extract(_PERIOD_MY)
+    ym01 = s.str.extract(_PERIOD_YM01)
+    y2 = ym[0].fillna(my[1]).fillna(ym01[0])
+    m2 = ym[1].fillna(my[0]).fillna(ym01[1]).str.zfill(2)
+    month_ok = m2.isin([f"{i:02d}" for i in range(1, 13)])
+    normalised = year.where(year.notna(), (y2 + "-" + m2).where(month_ok))
+    length = normalised.str.len()
+    first_day = (normalised + "-01").where(length == 7, normalised + "-01-01")
+    start = pd.to_datetime(first_day, format="%Y-%m-%d", errors="coerce")
+    end_year = pd.to_datetime(normalised + "-12-31", format="%Y-%m-%d", errors="coerce")
+    end = end_year.where(normalised.str.len() == 4, start + pd.offsets.MonthEnd(0))
+    invalid = present & normalised.isna()
+    return normalised, start, end, invalid
+
+
+_EMAIL = re.compile(r"^[\w.+'-]+@([\w-]+\.)+[a-z]{2,}$", re.IGNORECASE)
+_PHONE = re.compile(r"^(\+33|0)[1-9](\d{8})$")
+_URL = re.compile(r"^(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?$", re.IGNORECASE)
+_WEBMAIL = re.compile(r"@(?:gmail|hotmail|yahoo|outlook|live|icloud|orange|wanadoo|free|sfr|laposte|aol|"
+                      r"protonmail|gmx)\.", re.IGNORECASE)
+
+
+# ------------------------------------------------------------------------------------------ chunk
+
+
+@dataclass
+class Context:
+    contract: Contract
+    geo: Geography
+    debut: date
+    fin: date
+    departement: str
+
+
+def _enum_lookup(col: Column):
+    """value → allowed value: exact (case-insensitive) first, then without accents/punctuation."""
+    exact = {v.lower(): v for v in col.allowed}
+    loose = {norm(v): v for v in col.allowed if norm(v)}
+    loose.update({norm(k): v for k, v in col.value_aliases.items() if norm(k)})
+
+    def find(value: object) -> str | None:
+        if not isinstance(value, str):
+            return None
+        text = value.strip().lower()
+        return exact.get(text) or loose.get(norm(text))
+
+    return find
+
+
+def _single_target(code: object, geo: Geography) -> str | None:
+    if not isinstance(code, str) or code in geo.communes:
+        return None
+    targets = geo.merged.get(code)
+    return targets[0] if targets and len(targets) == 1 else None
+
+
+def _territory(frame: pd.DataFrame, levels: pd.Series, ctx: Context, problems: Problems,
+               notes: dict[str, set]) -> tuple[pd.Series, pd.Series]:
+    """Normalised codes and the dim_territoire key ('COM-32013', 'EPCI-…', 'TER-…', 'DEP-32')."""
+    geo = ctx.geo
+    raw = frame["code_territoire"].astype("string").str.strip().str.upper()
+    raw = raw.str.replace(r"\.0$", "", regex=True).str.replace(_SPACES, "", regex=True)
+    code = raw.copy()
+    key = pd.Series(pd.NA, index=frame.index, dtype="string")
+    dep = f"du département {ctx.departement}" if geo.nom_departement == ctx.departement else geo.nom_departement
+
+    is_com = levels == "commune"
+    if is_com.any():
+        c = raw.where(is_com)
+        four = c.str.fullmatch(r"\d{4}").fillna(False).astype(bool)
+        c = c.where(~four, "0" + c)
+        single = pd.Series([_single_target(x, geo) for x in c.astype(object)], index=c.index, dtype="string")
+        remap = (single.notna() & single.isin(list(geo.communes))).fillna(False).astype(bool)
+        for old, new in zip(c[remap], single[remap], strict=True):
+            notes.setdefault("fusions", set()).add(f"{old} → {new} ({geo.communes[new]})")
+        c = c.where(~remap, single)
+        bad = is_com & ~c.isin(list(geo.communes))
+        problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"], "code commune inconnu",
+                          lambda v: f"{q(v)} n'est pas un code commune {dep}",
+                          "Saisissez le code INSEE de la commune sur 5 caractères (ex. 32013 pour Auch), dans "
+                          "une colonne au format texte pour garder le zéro initial ; liste officielle : COG de "
+                          "l'INSEE.")
+        code = code.where(~is_com, c)
+        key = key.where(~is_com, "COM-" + c)
+    is_epci = levels == "epci"
+    if is_epci.any():
+        bad = is_epci & ~raw.isin(list(geo.epci))
+        problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"], "EPCI inconnu",
+                          lambda v: f"{q(v)} n'est pas le SIREN d'une intercommunalité (EPCI) ayant des "
+                                    f"communes {dep}",
+                          "Saisissez le numéro SIREN à 9 chiffres de l'EPCI (ex. 200066926 pour la CA Grand "
+                          "Auch Cœur de Gascogne) ; liste officielle : fichier DGCL de composition des EPCI.")
+        key = key.where(~is_epci, "EPCI-" + raw)
+    is_dep = levels == "departement"
+    if is_dep.any():
+        d = raw.where(is_dep).str.zfill(2)
+        bad = is_dep & (d != ctx.departement)
+        problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"], "département inattendu",
+                          lambda v: f"{q(v)} n'est pas le code du département de l'observatoire "
+                                    f"({ctx.departement})",
+                          f"Saisissez {ctx.departement} pour une valeur départementale.")
+        code = code.where(~is_dep, d)
+        key = key.where(~is_dep, "DEP-" + d)
+    is_ter = levels == "territoire_action"
+    if is_ter.any():
+        if geo.territoires is not None:
+            bad = is_ter & ~raw.isin(list(geo.territoires))
+        else:
+            bad = is_ter & ~raw.str.fullmatch(rf"{re.escape(ctx.departement)}-\d{{2}}").fillna(False).astype(bool)
+        problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"],
+                          "territoire d'action inconnu",
+                          lambda v: f"{q(v)} n'est pas un code de territoire d'action {dep}",
+                          f"Saisissez le code du territoire d'action du Département (ex. {ctx.departement}-01).")
+        key = key.where(~is_ter, "TER-" + raw)
+    return code, key
+
+
+def validate_chunk(frame: pd.DataFrame, ctx: Context, problems: Problems, notes: dict[str, set]) -> pd.DataFrame:
+    """`frame`: text cells named after the contract's columns, index = line number in the file."""
+    contract = ctx.contract
+    # trailing/inner empty rows are skipped
+    frame = frame[frame.notna().any(axis=1)]
+    if frame.empty:
+        return frame
+    frame = frame.apply(lambda s: s.astype("string").str.strip().replace("", pd.NA))
+    out = pd.DataFrame(index=frame.index)
+    for col in contract.columns:
+        values = frame[col.name]
+        present = values.notna()
+        if col.required:
+            problems.add_mask(frame, ~present, col.name, values, "valeur obligatoire",
+                              lambda v, c=col: f"valeur obligatoire manquante ({c.label})",
+                              f"Renseignez la cellule : {col.help}")
+        if col.type in (TEXT, TERRITORY_CODE):
+            out[col.name] = values
+        elif col.type in (ENUM, TERRITORY_LEVEL):
+            lookup = _enum_lookup(col)
+            normalised = pd.Series([lookup(v) for v in values.astype(object)], index=values.index,
+                                   dtype="string")
+            bad = present & normalised.isna()
+            problems.add_mask(frame, bad, col.name, values, "valeur hors liste",
+                              lambda v, c=col: f"{q(v)} n'est pas une valeur admise",
+                              "Valeurs admises : " + ", ".join(col.allowed) + ".")
+            out[col.name] = normalised.astype("string")
+        elif col.type in (NUMBER, INTEGER):
+            numbers, invalid, ambiguous = parse_numbers(values)
+            problems.add_mask(frame, invalid, col.name, values, "nombre attendu",
+                              lambda v: f"{q(v)} n'est pas un nombre",
+                              "Saisissez un nombre, avec une virgule pour les décimales (ex. 1250 ou 12,5), "
+                              "sans texte ni unité.")
+            problems.add_mask(frame, ambiguous, col.name, values, "nombre ambigu",
+                              lambda v: f"{q(v)} est ambigu (point de milliers ou point décimal ?)",
+                              "Écrivez les milliers sans séparateur ou avec une espace (1234 ou 1 234) et les "
+                              "décimales avec une virgule (1,234).")
+            if col.type == INTEGER:
+                frac = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
+                problems.add_mask(frame, frac, col.name, values, "entier attendu",
+                                  lambda v: f"{q(v)} n'est pas un nombre entier", "Saisissez un nombre entier.")
+            if col.min_value is not None:
+                low = numbers.notna() & (numbers < col.min_value)
+                problems.add_mask(frame, low, col.name, values, "valeur trop petite",
+                                  lambda v, c=col: f"{q(v)} est inférieur au minimum admis ({c.min_value:g})",
+                                  f"Saisissez une valeur supérieure ou égale à {col.min_value:g}.")
+            out[col.name] = numbers.round().astype("Int64") if col.type == INTEGER else numbers
+        elif col.type == DATE:
+            parsed, invalid = parse_dates(values)
+            problems.add_mask(frame, invalid, col.name, values, "date attendue",
+                              lambda v: f"{q(v)} n'est pas une date valide",
+                              "Saisissez une date au format AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2024-05-16).")
+            if col.in_convention:
+                _check_convention(frame, parsed, parsed, col, values, ctx, problems)
+            out[col.name] = parsed.dt.date.astype(object).where(parsed.notna(), None)
+        elif col.type == PERIOD:
+            normalised, start, end, invalid = parse_periods(values)
+            problems.add_mask(frame, invalid, col.name, values, "période attendue",
+                              lambda v: f"{q(v)} n'est pas une période (année AAAA ou mois AAAA-MM)",
+                              "Saisissez l'année (2024) ou le mois (2024-03).")
+            if col.in_convention:
+                _check_convention(frame, start, end, col, values, ctx, problems)
+            out[col.name] = normalised.astype("string")
+            out["annee"] = pd.to_numeric(normalised.str[:4], errors="coerce").astype("Int64")
+        elif col.type == CONTACT:
+            s = values.astype("string")
+            ok = (s.str.match(_EMAIL) | s.str.replace(r"[\s.\-]", "", regex=True).str.match(_PHONE)
+                  | s.str.match(_URL)).fillna(False).astype(bool)
+            problems.add_mask(frame, present & ~ok, col.name, values, "contact invalide",
+                              lambda v: f"{q(v)} n'est ni un courriel, ni un téléphone, ni un site web",
+                              "Saisissez le courriel générique, le téléphone ou le site de la structure.")
+            personal = present & s.str.contains(_WEBMAIL).fillna(False).astype(bool)
+            problems.add_mask(frame, personal, col.name, values, "données personnelles interdites",
+                              lambda v: f"{q(v)} ressemble à une adresse personnelle (messagerie grand public)",
+                              "Donnez l'adresse générique de la structure (ex. accueil@structure.fr), jamais "
+                              "celle d'une personne.")
+            out[col.name] = values
+    if "niveau_territoire" in out:
+        code, key = _territory(frame, out["niveau_territoire"], ctx, problems, notes)
+        out["code_territoire_recu"] = frame["code_territoire"]
+        out["code_territoire"] = code
+        out["cle_territoire"] = key
+    _cross_checks(frame, out, ctx, problems)
+    for col in contract.columns:  # free text goes back to dashboards and CSV exports
+        if col.type == TEXT:
+            out[col.name] = out[col.name].map(neutralise, na_action="ignore").astype("string")
+    out["_ligne"] = out.index.astype("int64")
+    return out
+
+
+def _check_convention(frame, start, end, col: Column, values, ctx: Context, problems: Problems) -> None:
+    debut, fin = pd.Timestamp(ctx.debut), pd.Timestamp(ctx.fin)
+    outside = start.notna() & ((end < debut) | (start > fin))
+    problems.add_mask(frame, outside, col.name, values, "hors période de la convention",
+                      lambda v: f"{q(v)} est hors de la période de la convention "
+                                f"({ctx.debut:%d/%m/%Y} – {ctx.fin:%d/%m/%Y})",
+                      "Envoyez seulement des valeurs couvertes par la convention ; une valeur de départ "
+                      "antérieure se saisit dans la colonne valeur_reference du suivi de la CTG.")
+
+
+def _cross_checks(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context, problems: Problems) -> None:
+    if {"valeur", "unite"} <= set(out):
+        negative = out["valeur"].notna() & (out["valeur"] < 0) & out["unite"].isin(UNITES_POSITIVES)
+        problems.add_mask(frame, negative, "valeur", frame["valeur"], "comptage négatif",
+                          lambda v: f"{q(v)} est négatif alors que l'unité est un comptage ou un montant",
+                          "Un effectif ou un montant est positif ou nul ; vérifiez le signe ou l'unité.")
+    if "denominateur" in out:
+        zero = out["denominateur"].notna() & (out["denominateur"] == 0)
+        problems.add_mask(frame, zero, "denominateur", frame["denominateur"], "dénominateur nul",
+                          lambda v: "le dénominateur vaut 0", "Laissez la cellule vide si le taux n'a pas de sens.")
+    if {"date_debut", "date_echeance"} <= set(out):
+        d = pd.to_datetime(out["date_debut"])
+        e = pd.to_datetime(out["date_echeance"])
+        inverted = d.notna() & e.notna() & (e < d)
+        problems.add_mask(frame, inverted, "date_echeance", frame["date_echeance"], "échéance avant le début",
+                          lambda v: f"l'échéance {q(v)} précède la date de début",
+                          "Corrigez la date de début ou l'échéance.")

@@ -1,0 +1,86 @@
+"""Raw zone and landing writer (docs/contracts.md §1 and §2).
+
+raw/<source>/<sha256>/<file name as received>, one JSON line per new fetch in raw/_fetches.jsonl.
+Bytes already stored add nothing. Landing files are derived data, rewritten whole through a temp file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+MANIFEST = "_fetches.jsonl"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    source: str
+    sha256: str
+    path: Path
+    fetched_at: str
+    origin: str
+    changed: bool  # True when these bytes were new to the raw zone
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fetches(raw_dir: Path) -> list[dict]:
+    """Every line of the manifest, oldest first."""
+    manifest = raw_dir / MANIFEST
+    if not manifest.exists():
+        return []
+    return [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def store(raw_dir: Path, source: str, filename: str, data: bytes, origin: str, mode: str) -> RawFile:
+    """Keep `data` in the raw zone unless these exact bytes are already there for this source."""
+    sha = hashlib.sha256(data).hexdigest()
+    folder = raw_dir / source / sha
+    if folder.is_dir() and any(folder.iterdir()):
+        stored = next(p for p in sorted(folder.iterdir()) if not p.name.startswith("."))
+        previous = [f for f in fetches(raw_dir) if f["source"] == source and f["sha256"] == sha]
+        first = previous[0] if previous else {"fetched_at": None, "origin": origin}
+        return RawFile(source, sha, stored, first["fetched_at"], first["origin"], changed=False)
+    fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+    path = folder / filename
+    _atomic_write(path, data)
+    line = {"source": source, "sha256": sha, "bytes": len(data), "fetched_at": fetched_at,
+            "origin": origin, "mode": mode, "file": f"{source}/{sha}/{filename}"}
+    with (raw_dir / MANIFEST).open("a", encoding="utf-8") as manifest:
+        manifest.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return RawFile(source, sha, path, fetched_at, origin, changed=True)
+
+
+def write_landing(frame: pd.DataFrame, landing_dir: Path, source: str, sha256: str) -> Path:
+    """Write landing/<source>.parquet with a `_sha256` column, via a temp file and os.replace."""
+    table = pa.Table.from_pandas(frame.assign(_sha256=sha256), preserve_index=False)
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    target = landing_dir / f"{source}.parquet"
+    fd, tmp = tempfile.mkstemp(dir=landing_dir, prefix=f".{source}-", suffix=".parquet")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,78 @@
+"""Readers for French open-data habits: zip members, .gz, UTF-8 with or without BOM, `;` or `,`.
+
+Every CSV is read with dtype=str so codes keep their leading zeros ('01001', '2A004');
+numeric columns are converted explicitly by each source module.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+
+class ParseError(ValueError):
+    """A raw file cannot be turned into its landing table; the message names the file and the problem."""
+
+
+def read_bytes(path: Path, member: str | None = None) -> bytes:
+    """Bytes of `path`, transparently gunzipped (.gz) or taken from the zip member matching regex `member`."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if data[:4] == b"PK\x03\x04" and member is not None:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [n for n in archive.namelist() if re.search(member, n.rsplit("/", 1)[-1])]
+            if not names:
+                raise ParseError(f"{path.name} : aucun fichier {member!r} dans l'archive ({archive.namelist()})")
+            data = archive.read(names[0])
+    if not data.strip():
+        raise ParseError(f"{path.name} : fichier vide")
+    return data
+
+
+def read_csv(path: Path, sep: str, member: str | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """All columns as text; empty cells become missing. Checks that `columns` are present."""
+    data = read_bytes(path, member)
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data), sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False,
+            na_values=[""], comment=None,
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(f"{path.name} : CSV illisible ({exc})") from exc
+    if columns:
+        require_columns(frame, columns, path.name)
+    if frame.empty:
+        raise ParseError(f"{path.name} : aucune ligne de données")
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ParseError(f"{name} : colonnes attendues absentes {missing} (colonnes lues : {list(frame.columns)})")
+
+
+def to_int(series: pd.Series, name: str) -> pd.Series:
+    """Text → nullable Int64; refuses non-numeric text instead of silently nulling it."""
+    cleaned = series.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False)
+    out = pd.to_numeric(cleaned, errors="coerce")
+    bad = cleaned.notna() & out.isna()
+    if bad.any():
+        raise ParseError(f"{name} : valeur non entière {cleaned[bad].iloc[0]!r}")
+    return out.round().astype("Int64")
+
+
+def to_float(series: pd.Series, name: str) -> pd.Series:
+    """Text with decimal comma or point → float; secret markers (s, nd, ns, '') → missing."""
+    cleaned = series.str.strip().str.replace(",", ".", regex=False).replace({"s": None, "nd": None, "ns": None})
+    out = pd.to_numeric(cleaned, errors="coerce")
+    bad = cleaned.notna() & out.isna()
+    if bad.any():
+        raise ParseError(f"{name} : valeur non numérique {cleaned[bad].iloc[0]!r}")
+    return out.astype("float64")

@@ -1,0 +1,81 @@
+"""Every source, declared as data. Adding a source = one entry here + one module in extract/sources/.
+
+Order matters only for `extract_all`: COG communes and EPCI come first because territoires_action validates
+against them and the API sources compute their commune perimeter from them.
+"""
+
+from __future__ import annotations
+
+from extract.registry_types import Fetched, Source
+from extract.sources import (
+    caf_allocataires_communes,
+    drees_aide_sociale_departement,
+    epci_composition,
+    insee_cog_communes,
+    insee_cog_departements,
+    insee_cog_mouvements,
+    insee_cog_regions,
+    insee_estimations_population_departement,
+    insee_filosofi_communes,
+    insee_populations_legales,
+    insee_rp_communes,
+    territoires_action,
+)
+
+__all__ = ["SOURCES", "Fetched", "Source"]
+
+LO = "Licence Ouverte / Etalab 2.0"
+YEARLY = "@yearly"  # INSEE/DGCL publish once a year; a monthly check costs nothing (same bytes → no-op)
+
+_ENTRIES = [
+    Source("insee_cog_communes", "INSEE", "Code officiel géographique — communes", LO, "2025", "csv (zip)",
+           (insee_cog_communes.ONLINE_URL,), (insee_cog_communes.SNAPSHOT,), ("code_commune", "typecom"),
+           YEARLY, False, insee_cog_communes.parse),
+    Source("insee_cog_departements", "INSEE", "Code officiel géographique — départements", LO, "2026",
+           "csv (zip)", (insee_cog_departements.ONLINE_URL,), (insee_cog_departements.SNAPSHOT,),
+           ("code_departement",), YEARLY, False, insee_cog_departements.parse),
+    Source("insee_cog_regions", "INSEE", "Code officiel géographique — régions", LO, "2026", "csv (zip)",
+           (insee_cog_regions.ONLINE_URL,), (insee_cog_regions.SNAPSHOT,), ("code_region",), YEARLY, False,
+           insee_cog_regions.parse),
+    Source("insee_cog_mouvements", "INSEE", "Code officiel géographique — mouvements des communes depuis 1943", LO,
+           "2026", "csv (zip)", (insee_cog_mouvements.ONLINE_URL,), (insee_cog_mouvements.SNAPSHOT,),
+           ("mod", "date_effet", "typecom_avant", "code_commune_avant", "typecom_apres", "code_commune_apres"),
+           YEARLY, False, insee_cog_mouvements.parse),
+    Source("epci_composition", "DGCL (via Etalab decoupage-administratif 6.0.0)",
+           "Composition communale des EPCI à fiscalité propre", LO, "2025", "json",
+           (epci_composition.ONLINE_URL,), (epci_composition.SNAPSHOT,), ("siren_epci", "code_commune"), YEARLY,
+           False, epci_composition.parse),
+    Source("insee_populations_legales", "INSEE", "Populations légales 2023 des communes (en vigueur au 01/01/2026)",
+           LO, "2023", "csv ; BOM (zip)", (insee_populations_legales.ONLINE_URL,),
+           (insee_populations_legales.SNAPSHOT,), ("code_commune",), YEARLY, False,
+           insee_populations_legales.parse),
+    Source("insee_estimations_population_departement", "INSEE",
+           "Estimations de population par département, sexe et âge quinquennal", LO, "2000-2022", "xlsx strict / csv",
+           (insee_estimations_population_departement.ONLINE_URL,), (insee_estimations_population_departement.SNAPSHOT,),
+           ("annee", "code_departement", "sexe", "tranche_age"), YEARLY, False,
+           insee_estimations_population_departement.parse),
+    # No stable URL for a machine-readable long table: DREES publishes workbooks; online mode uses the snapshot.
+    Source("drees_aide_sociale_departement", "DREES", "Aide sociale départementale et minima sociaux (séries longues)",
+           LO, "1996-2020", "csv ;", (), (drees_aide_sociale_departement.SNAPSHOT_DATA,
+                                          drees_aide_sociale_departement.SNAPSHOT_TITLES),
+           ("jeu", "feuille", "sous_entete", "code_departement", "annee"), YEARLY, False,
+           drees_aide_sociale_departement.parse),
+    Source("territoires_action", "Conseil départemental", "Territoires d'action sociale du département",
+           "fichier du département", "courant", "csv ;", (), (), ("code_commune",), "@daily", False,
+           territoires_action.parse, local_file=lambda settings: settings.territoires_file),
+    Source("insee_rp_communes", "INSEE", "Recensement de la population — âges, ménages, familles (communes)", LO,
+           "RP 2022 (API) / démonstration 2023", "json (Melodi) / csv démonstration", insee_rp_communes.ONLINE_URLS,
+           (insee_rp_communes.SNAPSHOT,), ("code_commune", "annee", "code_mesure"), YEARLY, True,
+           insee_rp_communes.parse, fetcher=insee_rp_communes.fetch),
+    Source("insee_filosofi_communes", "INSEE", "Filosofi — ménages fiscaux et pauvreté (communes)", LO,
+           "2021", "json (Melodi) / csv démonstration", insee_filosofi_communes.ONLINE_URLS,
+           (insee_filosofi_communes.SNAPSHOT,), ("code_commune", "annee", "code_mesure"), YEARLY, True,
+           insee_filosofi_communes.parse, fetcher=insee_filosofi_communes.fetch),
+    Source("caf_allocataires_communes", "CNAF (data.caf.fr)", "Allocataires CAF par commune — toutes prestations",
+           LO, "décembre 2020-2024", "csv ; (Opendatasoft export) / csv démonstration",
+           (caf_allocataires_communes.ONLINE_URL,), (caf_allocataires_communes.SNAPSHOT,),
+           ("code_commune", "annee", "code_mesure"), YEARLY, True, caf_allocataires_communes.parse,
+           fetcher=caf_allocataires_communes.fetch),
+]
+
+SOURCES: dict[str, Source] = {s.name: s for s in _ENTRIES}

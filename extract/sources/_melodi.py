@@ -1,0 +1,78 @@
+"""INSEE Melodi API (https://api.insee.fr/melodi, public, no key, 30 requests/minute).
+
+`GET /melodi/data/<DATASET>?GEO=COM-32013&GEO=…&maxResult=10000` answers JSON
+`{"observations": [{"dimensions": {"GEO": "2025-COM-32013", "TIME_PERIOD": "2022", …},
+"attributes": {…}, "measures": {"OBS_VALUE_NIVEAU": {"value": 123.4}}}], "paging": {"count": …, "isLast": …,
+"next": "<url>"}}`. Secret cells come as an observation without `value`. The raw file keeps every page as
+received, one JSON document per line (`<DATASET>.pages.jsonl`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import requests
+
+from extract.http import get
+from extract.readers import ParseError, read_bytes
+from extract.registry_types import Fetched
+
+BASE = "https://api.insee.fr/melodi/data"
+BATCH = 100  # communes per request
+
+
+def fetch(session: requests.Session, dataset: str, communes: list[str], filters: dict[str, str]) -> Fetched:
+    pages = []
+    for start in range(0, len(communes), BATCH):
+        params = [("GEO", f"COM-{c}") for c in communes[start:start + BATCH]]
+        params += list(filters.items()) + [("maxResult", "10000")]
+        url, query = f"{BASE}/{dataset}", params
+        while url:
+            response = get(session, url, query)
+            pages.append(response.content.decode("utf-8").replace("\n", " "))
+            paging = _json(response.content, dataset).get("paging") or {}
+            url = None if paging.get("isLast", True) else paging.get("next")
+            query = None
+    return Fetched(f"{dataset}.pages.jsonl", ("\n".join(pages) + "\n").encode("utf-8"), f"{BASE}/{dataset}")
+
+
+def _json(data: bytes, name: str) -> dict:
+    try:
+        body = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ParseError(f"{name} : réponse Melodi qui n'est pas du JSON ({exc})") from exc
+    if not isinstance(body, dict) or not isinstance(body.get("observations"), list):
+        raise ParseError(f"{name} : réponse Melodi sans liste 'observations'")
+    return body
+
+
+def observations(path: Path) -> pd.DataFrame:
+    """One row per commune observation: its dimensions as columns, plus code_commune, annee, valeur."""
+    rows = []
+    for line in read_bytes(path).decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        for obs in _json(line.encode("utf-8"), path.name)["observations"]:
+            dims = dict(obs.get("dimensions") or {})
+            geo = dims.get("GEO", "")
+            if "-COM-" not in f"-{geo}":
+                continue
+            value = ((obs.get("measures") or {}).get("OBS_VALUE_NIVEAU") or {}).get("value")
+            rows.append({**dims, "code_commune": geo.split("COM-", 1)[1], "annee": int(dims["TIME_PERIOD"][:4]),
+                         "valeur": value})
+    if not rows:
+        raise ParseError(f"{path.name} : aucune observation communale")
+    return pd.DataFrame(rows)
+
+
+def select(obs: pd.DataFrame, mapping: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Long frame for each code_mesure whose dimension filters match (filters on absent dimensions never match)."""
+    parts = []
+    for code, filters in mapping.items():
+        keep = pd.Series(True, index=obs.index)
+        for dim, value in filters.items():
+            keep &= obs[dim].eq(value) if dim in obs.columns else False
+        parts.append(obs.loc[keep, ["code_commune", "annee", "valeur"]].assign(code_mesure=code))
+    return pd.concat(parts, ignore_index=True)

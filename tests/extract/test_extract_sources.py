@@ -1,0 +1,206 @@
+"""Each source, online connector replayed with `responses`: real sample, empty answer, server error, malformed body."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import responses
+
+from extract.http import FetchError
+from extract.readers import ParseError
+from extract.registry import SOURCES
+from extract.run import extract_source
+from extract.sources import _long, caf_allocataires_communes, insee_estimations_population_departement
+
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
+
+MELODI = "https://api.insee.fr/melodi/data/"
+COG_2026 = "https://www.insee.fr/fr/statistiques/fichier/8740222/cog_ensemble_2026_csv.zip"
+
+# Landing columns from docs/contracts.md §2 (the runner adds est_demonstration and _sha256).
+CONTRACT = {
+    "insee_cog_communes": ["typecom", "code_commune", "code_region", "code_departement", "libelle",
+                           "code_commune_parent", "millesime"],
+    "insee_cog_departements": ["code_departement", "code_region", "libelle"],
+    "insee_cog_regions": ["code_region", "libelle"],
+    "insee_cog_mouvements": ["mod", "date_effet", "typecom_avant", "code_commune_avant", "libelle_avant",
+                             "typecom_apres", "code_commune_apres", "libelle_apres"],
+    "epci_composition": ["siren_epci", "nom_epci", "nature_juridique", "mode_financement", "code_commune",
+                         "nom_commune", "millesime"],
+    "insee_populations_legales": ["code_commune", "libelle", "code_departement", "population_municipale",
+                                  "population_comptee_a_part", "population_totale", "annee", "annee_vigueur"],
+    "insee_estimations_population_departement": ["annee", "code_departement", "sexe", "tranche_age", "age_min",
+                                                 "age_max", "population"],
+    "drees_aide_sociale_departement": ["jeu", "feuille", "titre", "sous_entete", "code_departement", "annee",
+                                       "valeur"],
+    "territoires_action": ["code_commune", "code_territoire", "libelle_territoire"],
+    "insee_rp_communes": ["code_commune", "annee", "code_mesure", "valeur"],
+    "insee_filosofi_communes": ["code_commune", "annee", "code_mesure", "valeur"],
+    "caf_allocataires_communes": ["code_commune", "annee", "code_mesure", "valeur"],
+}
+EXTRA = ["est_demonstration", "_sha256"]
+
+
+def value(df: pd.DataFrame, **where):
+    rows = df
+    for column, wanted in where.items():
+        rows = rows[rows[column] == wanted]
+    assert len(rows) == 1, where
+    return rows.iloc[0]
+
+
+def check_cog_communes(df):
+    assert value(df, code_commune="2A004")["code_departement"] == "2A"
+    assert value(df, code_commune="01001")["libelle"] == "L'Abergement-Clémenciat"
+    assert value(df, code_commune="32013")["millesime"] == 2025
+    assert value(df, code_commune="32067")["code_commune_parent"] == "32365"
+
+
+def check_mouvements(df):
+    row = value(df, code_commune_avant="32067", typecom_apres="COM")  # Cabas-Loumassès joins Cap d'Astarac
+    assert row["code_commune_apres"] == "32365" and str(row["date_effet"]) == "2025-01-01" and row["mod"] == 32
+
+
+def check_populations(df):
+    auch = value(df, code_commune="32013")
+    assert (auch["population_municipale"], auch["population_comptee_a_part"], auch["population_totale"]) == (
+        22428, 1023, 23451)
+    assert value(df, code_commune="01001")["code_departement"] == "01"
+
+
+def check_estimations(df):
+    gers = df[(df["code_departement"] == "32") & (df["sexe"] == "ensemble") & (df["annee"] == 2022)]
+    assert gers["population"].sum() == 192279 and len(gers) == 20
+    old = value(gers, tranche_age="95+")
+    assert old["age_min"] == 95 and pd.isna(old["age_max"])
+    assert "2B" in set(df["code_departement"])
+
+
+def check_rp(df):
+    assert value(df, code_commune="32013", code_mesure="pop_totale")["valeur"] == 22097.0
+    assert value(df, code_commune="2A004", code_mesure="pop_60_plus")["valeur"] == 20488.6  # page 2
+    assert value(df, code_commune="32013", code_mesure="familles_monoparentales")["valeur"] == 1189.1
+    assert len(df[df["code_commune"] == "32013"]) == 9  # women-only row and département row ignored
+
+
+def check_filosofi(df):
+    assert value(df, code_commune="32013", code_mesure="personnes_pauvres")["valeur"] == pytest.approx(3051.075)
+    assert pd.isna(value(df, code_commune="32107", code_mesure="personnes_pauvres")["valeur"])  # secret
+    assert value(df, code_commune="32107", code_mesure="menages_fiscaux")["valeur"] == 9
+
+
+def check_caf(df):
+    assert value(df, code_commune="32013", annee=2024, code_mesure="foyers_rsa")["valeur"] == 620
+    assert pd.isna(value(df, code_commune="32107", code_mesure="foyers_rsa")["valeur"])  # blurred
+    assert value(df, code_commune="2A004", code_mesure="foyers_aah")["valeur"] == 1490
+    assert set(df["annee"]) == {2023, 2024} and df["code_commune"].notna().all()  # June and blank dropped
+
+
+ONLINE = {  # source → (recorded answers in request order, check of the landing table)
+    "insee_cog_communes": ([(SOURCES["insee_cog_communes"].online_urls[0], "cog_ensemble_2025_csv.zip")],
+                           check_cog_communes),
+    "insee_cog_departements": ([(COG_2026, "cog_ensemble_2026_csv.zip")],
+                               lambda df: value(df, code_departement="32")["code_region"] == "76"),
+    "insee_cog_regions": ([(COG_2026, "cog_ensemble_2026_csv.zip")],
+                          lambda df: value(df, code_region="76")["libelle"] == "Occitanie"),
+    "insee_cog_mouvements": ([(COG_2026, "cog_ensemble_2026_csv.zip")], check_mouvements),
+    "epci_composition": ([(SOURCES["epci_composition"].online_urls[0], "epci.json")],
+                         lambda df: len(df[df["siren_epci"] == "200066926"]) == 34),
+    "insee_populations_legales": ([(SOURCES["insee_populations_legales"].online_urls[0], "ensemble.zip")],
+                                  check_populations),
+    "insee_estimations_population_departement": (
+        [(insee_estimations_population_departement.ONLINE_URL, "estim-pop-dep-sexe-aq-1975-2022.xlsx")],
+        check_estimations),
+    "insee_rp_communes": ([(MELODI + "DS_RP_POPULATION_PRINC", "melodi_DS_RP_POPULATION_PRINC_page1.json"),
+                           (MELODI + "DS_RP_POPULATION_PRINC", "melodi_DS_RP_POPULATION_PRINC_page2.json"),
+                           (MELODI + "DS_RP_MENAGES_COMP", "melodi_DS_RP_MENAGES_COMP.json")], check_rp),
+    "insee_filosofi_communes": ([(MELODI + "DS_FILOSOFI_CC", "melodi_DS_FILOSOFI_CC.json")], check_filosofi),
+    "caf_allocataires_communes": ([(caf_allocataires_communes.ONLINE_URL, "caf_s_ben_com_f_export.csv")], check_caf),
+}
+EMPTY = {  # what an empty answer looks like for each kind of endpoint
+    "insee_rp_communes": b'{"observations": [], "paging": {"isLast": true}}',
+    "insee_filosofi_communes": b'{"observations": [], "paging": {"isLast": true}}',
+    "caf_allocataires_communes": b"dtreffre;numcomdo;nomcom;indfoy_ndur\n",
+}
+
+
+@pytest.fixture
+def online(make_settings, monkeypatch):
+    monkeypatch.setattr(_long, "perimetre", lambda settings: ["2A004", "32013", "32107"])
+    return make_settings(OBS_MODE="online")
+
+
+def urls(name):
+    return list(dict.fromkeys(url for url, _ in ONLINE[name][0]))
+
+
+@pytest.mark.parametrize("name", sorted(ONLINE))
+@responses.activate
+def test_real_recorded_sample(name, online, session):
+    answers, check = ONLINE[name]
+    for url, fixture in answers:
+        responses.get(url, body=(RECORDED / fixture).read_bytes())
+    result = extract_source(name, online, session)
+    df = pd.read_parquet(result["landing_path"])
+    assert list(df.columns) == CONTRACT[name] + EXTRA
+    assert result["rows"] == len(df) > 0 and not result["est_demonstration"] and not df["est_demonstration"].any()
+    assert result["origin"].startswith("https://")
+    assert check(df) is not False
+
+
+@pytest.mark.parametrize("name", sorted(ONLINE))
+@responses.activate
+def test_empty_answer_is_refused(name, online, session):
+    for url in urls(name):
+        responses.get(url, body=EMPTY.get(name, b""))
+    with pytest.raises(ParseError, match="vide|aucun"):
+        extract_source(name, online, session)
+    assert not (online.landing_dir / f"{name}.parquet").exists()
+
+
+@pytest.mark.parametrize("name", sorted(ONLINE))
+@responses.activate
+def test_server_error_is_retried_then_reported(name, online, session):
+    for url in urls(name):
+        responses.get(url, status=500, body=b"Internal Server Error")
+    with pytest.raises(FetchError, match="HTTP 500"):
+        extract_source(name, online, session)
+    assert len(responses.calls) == 3  # first try + 2 retries
+    assert not (online.raw_dir / "_fetches.jsonl").exists()
+
+
+@pytest.mark.parametrize("name", sorted(ONLINE))
+@responses.activate
+def test_malformed_body_is_refused(name, online, session):
+    for url in urls(name):
+        responses.get(url, body=b"<html><body>Maintenance en cours</body></html>", content_type="text/html")
+    with pytest.raises(ParseError):
+        extract_source(name, online, session)
+
+
+def test_perimetre_includes_cross_border_epci(make_settings):
+    communes = _long.perimetre(make_settings())
+    assert "32013" in communes and len([c for c in communes if c.startswith("32")]) == 458
+    assert "40001" in communes  # Aire-sur-l'Adour: seat of CC d'Aire-sur-l'Adour, which has Gers communes
+
+
+def test_drees_real_sample_and_bad_files(tmp_path, settings):
+    parse = SOURCES["drees_aide_sociale_departement"].parser
+    titles = RECORDED / "drees_aide_sociale_tables_titres.csv"
+    df = parse([RECORDED / "drees_aide_sociale_par_departement_long.csv", titles], settings)
+    assert list(df.columns) == CONTRACT["drees_aide_sociale_departement"]
+    apa = value(df, code_departement="32", feuille="Tab4-pa", annee=2020)
+    assert apa["valeur"] == 6310 and apa["titre"].startswith("Tableau 4")
+    assert "2A" in set(df["code_departement"]) and "20A" not in set(df["code_departement"])
+    # '2016' then '2016 (2)' (series break): the new series, which continues in later years, is kept
+    assert value(df, code_departement="2A", feuille="Tableau 11", annee=2016)["valeur"] == 2496
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ParseError, match="vide"):
+        parse([empty, titles], settings)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("source;feuille;valeur\nx;y;z\n")
+    with pytest.raises(ParseError, match="colonnes attendues absentes"):
+        parse([bad, titles], settings)
