@@ -1,0 +1,11 @@
+{#- Composite primary key: no two rows share the same values of `combination_of_columns`.
+    Written here because dbt packages (dbt_utils) cannot be installed offline. -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    {%- set columns_csv = combination_of_columns | join(', ') %}
+    select
+        {{ columns_csv }},
+        count(*) as n_rows
+    from {{ model }}
+    group by {{ columns_csv }}
+    having count(*) > 1
+{% endtest %}

@@ -1,0 +1,130 @@
+-- Numerator and denominator of every catalogued indicator at its finest level (commune or département),
+-- one row per indicator x unit x numerator year.
+-- Year rule: the denominator is taken from the latest year not after the numerator's year (ASOF join);
+-- when numerator and denominator come from the same source and year, that is the same year.
+-- Numerator years earlier than any year of the denominator measure are left out (no denominator can exist).
+with
+
+indicateurs as (
+
+    select * from {{ ref('indicateurs') }}
+
+),
+
+mesures_communes as (
+
+    select * from {{ ref('int_mesures_communes_unioned') }}
+
+),
+
+mesures_departements as (
+
+    select * from {{ ref('int_mesures_departements_unioned') }}
+
+),
+
+mesures as (
+
+    select
+        'commune' as niveau_unite,
+        code_commune as code_unite,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        source
+    from mesures_communes
+
+    union all
+
+    select
+        'departement' as niveau_unite,
+        code_departement as code_unite,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        source
+    from mesures_departements
+
+),
+
+premieres_annees as (
+
+    select
+        code_mesure,
+        min(annee) as premiere_annee
+    from mesures
+    group by code_mesure
+
+),
+
+numerateurs as (
+
+    select
+        indicateurs.code_indicateur,
+        indicateurs.code_mesure_denominateur,
+        mesures.niveau_unite,
+        mesures.code_unite,
+        mesures.annee,
+        mesures.valeur as numerateur,
+        mesures.est_demonstration,
+        mesures.source
+    from indicateurs
+    inner join mesures
+        on
+            indicateurs.code_mesure_numerateur = mesures.code_mesure
+            and indicateurs.niveau_le_plus_fin = mesures.niveau_unite
+    left join premieres_annees
+        on indicateurs.code_mesure_denominateur = premieres_annees.code_mesure
+    where
+        indicateurs.code_mesure_denominateur is null
+        or mesures.annee >= premieres_annees.premiere_annee
+
+),
+
+joined as (
+
+    select
+        numerateurs.code_indicateur,
+        numerateurs.niveau_unite,
+        numerateurs.code_unite,
+        numerateurs.annee,
+        numerateurs.numerateur,
+        denominateurs.valeur as denominateur,
+        denominateurs.annee as annee_denominateur,
+        numerateurs.code_mesure_denominateur is not null as a_denominateur,
+        numerateurs.est_demonstration or coalesce(denominateurs.est_demonstration, false) as est_demonstration,
+        case
+            when denominateurs.source is null or denominateurs.source = numerateurs.source
+                then numerateurs.source
+            else numerateurs.source || ' / ' || denominateurs.source
+        end as source
+    from numerateurs
+    asof left join mesures as denominateurs
+        on
+            numerateurs.code_mesure_denominateur = denominateurs.code_mesure
+            and numerateurs.niveau_unite = denominateurs.niveau_unite
+            and numerateurs.code_unite = denominateurs.code_unite
+            and numerateurs.annee >= denominateurs.annee
+
+),
+
+final as (
+
+    select
+        code_indicateur,
+        niveau_unite,
+        code_unite,
+        annee,
+        numerateur,
+        denominateur,
+        annee_denominateur,
+        a_denominateur,
+        est_demonstration,
+        source
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,154 @@
+-- Commune-level additive measures in long form, all sources together, on the current COG geography.
+-- Codes are mapped through int_communes_codes_mapped (arrondissements -> their commune, retired codes ->
+-- the commune that absorbed them) and summed. A sum is null as soon as one summed value is null
+-- (secret / blurred): an unknown part never counts as 0.
+with
+
+populations as (
+
+    select * from {{ ref('stg_insee__populations_legales') }}
+
+),
+
+rp as (
+
+    select * from {{ ref('stg_insee__rp_mesures') }}
+
+),
+
+filosofi as (
+
+    select * from {{ ref('stg_insee__filosofi_mesures') }}
+
+),
+
+caf as (
+
+    select * from {{ ref('stg_caf__allocataires_mesures') }}
+
+),
+
+codes as (
+
+    select * from {{ ref('int_communes_codes_mapped') }}
+
+),
+
+populations_long as (
+
+    select
+        populations.code_commune,
+        populations.annee,
+        mesures.code_mesure,
+        case mesures.code_mesure
+            when 'population_municipale' then populations.population_municipale
+            when 'population_comptee_a_part' then populations.population_comptee_a_part
+            when 'population_totale' then populations.population_totale
+        end::double as valeur,
+        false as est_demonstration,
+        'insee_populations_legales' as source
+    from populations
+    cross join (
+        values ('population_municipale'), ('population_comptee_a_part'), ('population_totale')
+    ) as mesures (code_mesure)
+
+),
+
+unioned as (
+
+    select * from populations_long
+
+    union all
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        'insee_rp_communes' as source
+    from rp
+
+    union all
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        'insee_filosofi_communes' as source
+    from filosofi
+
+    union all
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        'caf_allocataires_communes' as source
+    from caf
+
+),
+
+mapped as (
+
+    select
+        codes.code_commune,
+        codes.type_code,
+        unioned.code_commune as code_source,
+        unioned.annee,
+        unioned.code_mesure,
+        unioned.valeur,
+        unioned.est_demonstration,
+        unioned.source
+    from unioned
+    inner join codes on unioned.code_commune = codes.code_source
+
+),
+
+communes_publiees as (
+
+    -- (source, year, measure, commune) published under the commune's own code
+    select distinct
+        source,
+        annee,
+        code_mesure,
+        code_commune
+    from mapped
+    where type_code = 'COM'
+
+),
+
+deduplicated as (
+
+    -- when a source publishes both a commune and its arrondissements, keep the commune only
+    select mapped.*
+    from mapped
+    left join communes_publiees
+        on
+            mapped.source = communes_publiees.source
+            and mapped.annee = communes_publiees.annee
+            and mapped.code_mesure = communes_publiees.code_mesure
+            and mapped.code_commune = communes_publiees.code_commune
+    where mapped.type_code <> 'ARM' or communes_publiees.code_commune is null
+
+),
+
+final as (
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        case when count(valeur) = count(*) then sum(valeur) end as valeur,
+        bool_or(est_demonstration) as est_demonstration,
+        source
+    from deduplicated
+    group by code_commune, annee, code_mesure, source
+
+)
+
+select * from final

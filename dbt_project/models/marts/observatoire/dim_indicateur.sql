@@ -1,0 +1,31 @@
+-- The indicator catalog (contracts §4 marts.dim_indicateur), from the reviewed seed `indicateurs`.
+with
+
+indicateurs as (
+
+    select * from {{ ref('indicateurs') }}
+
+),
+
+final as (
+
+    select
+        code_indicateur,
+        libelle,
+        theme,
+        unite,
+        facteur,
+        definition_numerateur,
+        definition_denominateur,
+        source,
+        producteur,
+        millesime,
+        licence,
+        pourquoi,
+        nature,
+        niveau_le_plus_fin
+    from indicateurs
+
+)
+
+select * from final
