@@ -1,0 +1,122 @@
+"""Superset configuration for the Observatoire (loaded through SUPERSET_CONFIG_PATH).
+
+Everything machine- or secret-specific comes from the environment (documented in .env.example):
+
+- SUPERSET_SECRET_KEY  required (32+ characters); signs sessions and encrypts stored connection secrets. No default.
+- SUPERSET_HOME        metadata database (SQLite), data cache and logs [var/superset, relative to the
+                       current directory; the scripts in this folder export an absolute path].
+
+The dashboards read the published warehouse read-only (see superset_assets/README.md); this file only
+configures the Superset application itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# --- secrets -----------------------------------------------------------------------------------------
+SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "")
+if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("change-me"):
+    sys.exit(
+        "superset_config: SUPERSET_SECRET_KEY is missing, shorter than 32 characters or still the "
+        ".env.example placeholder. "
+        'Generate one with: python -c "import secrets; print(secrets.token_hex(32))"'
+    )
+
+# --- storage -----------------------------------------------------------------------------------------
+SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME", "var/superset")).resolve()
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+DATA_DIR = str(SUPERSET_HOME)  # Superset's own default location for uploads/examples
+SQLALCHEMY_DATABASE_URI = f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+
+# Query results cache (per chart query); objects cache kept small and local too.
+DATA_CACHE_CONFIG = {
+    "CACHE_TYPE": "FileSystemCache",
+    "CACHE_DIR": str(SUPERSET_HOME / "cache" / "data"),
+    "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
+    "CACHE_KEY_PREFIX": "obs_data_",
+    "CACHE_THRESHOLD": 5000,
+}
+CACHE_CONFIG = {
+    "CACHE_TYPE": "FileSystemCache",
+    "CACHE_DIR": str(SUPERSET_HOME / "cache" / "objects"),
+    "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
+    "CACHE_KEY_PREFIX": "obs_obj_",
+    "CACHE_THRESHOLD": 2000,
+}
+
+# --- features ----------------------------------------------------------------------------------------
+FEATURE_FLAGS = {
+    "DASHBOARD_RBAC": True,  # dashboards are granted to roles, not only through datasets
+    "ENABLE_TEMPLATE_PROCESSING": False,  # no Jinja in SQL: nothing user-controlled reaches the engine
+    "ALERT_REPORTS": False,  # needs Celery and a browser worker, out of scope here
+    "THUMBNAILS": False,
+    "GLOBAL_ASYNC_QUERIES": False,  # no Celery: queries run in the web worker
+}
+# Native filters and cross-filters are built in (no flag) in Superset 6.
+
+# --- security ----------------------------------------------------------------------------------------
+WTF_CSRF_ENABLED = True  # the default; REST write calls send X-CSRFToken
+PREVENT_UNSAFE_DB_CONNECTIONS = True  # refuses sqlite:// and other file-mapping drivers as data sources
+PREVENT_UNSAFE_DEFAULT_URLS_ON_DATASET = True
+DATASET_IMPORT_ALLOWED_DATA_URLS = []  # datasets are never imported from URLs
+PUBLIC_ROLE_LIKE = None  # no anonymous access: every viewer logs in
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = os.environ.get("SUPERSET_COOKIE_SECURE", "false").lower() == "true"
+# Talisman (CSP headers) stays on by default; served behind 127.0.0.1 only (see serve.sh).
+SQLLAB_TIMEOUT = 60
+SQL_MAX_ROW = 100_000
+ROW_LIMIT = 50_000
+
+# --- French -----------------------------------------------------------------------------------------
+BABEL_DEFAULT_LOCALE = "fr"
+LANGUAGES = {"fr": {"flag": "fr", "name": "Français"}}
+
+NNBSP = "\u202f"  # espace fine insécable, as in d3's fr-FR locale
+D3_FORMAT = {
+    "decimal": ",",
+    "thousands": NNBSP,
+    "grouping": [3],
+    "currency": ["", "\u00a0€"],
+}
+D3_TIME_FORMAT = {
+    "dateTime": "%A %e %B %Y à %X",
+    "date": "%d/%m/%Y",
+    "time": "%H:%M:%S",
+    "periods": ["AM", "PM"],
+    "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+    "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+    "months": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "shortMonths": [
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ],
+}
+CURRENCIES = ["EUR"]
+APP_NAME = "Observatoire des solidarités"
