@@ -44,7 +44,7 @@ demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, pub
 	$(PIPE)/bin/observatoire status
 	set -a; . ./$(DEMO_ENV); set +a; \
 	  infra/superset/init.sh && infra/superset/import_assets.sh "$$PWD/var/warehouse/observatoire.duckdb" && \
-	  infra/superset/serve.sh restart && \
+	  { infra/superset/serve.sh stop || true; } && infra/superset/serve.sh start && \
 	  echo && echo "Tableaux de bord : http://127.0.0.1:$${SUPERSET_PORT:-8088}/superset/dashboard/panorama-social/" && \
 	  echo "Connexion        : admin / $$SUPERSET_ADMIN_PASSWORD   (mot de passe de démonstration, dans $(DEMO_ENV))" && \
 	  echo "Entrepôt publié  : $$PWD/var/warehouse/observatoire.duckdb (schéma marts, lecture seule)" && \

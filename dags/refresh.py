@@ -12,6 +12,7 @@ Orchestration only: every task calls a function of `observatoire.refresh`, the s
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
@@ -24,7 +25,11 @@ from airflow.sdk import dag, get_current_context, task
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Paris"),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5), "retry_exponential_backoff": True},
+    default_args={
+        "retries": int(os.environ.get("OBS_DAG_RETRIES", "2")),  # 0 in end-to-end tests: fail fast
+        "retry_delay": timedelta(minutes=5),
+        "retry_exponential_backoff": True,
+    },
     dagrun_timeout=timedelta(hours=2),
     doc_md=__doc__,
     tags=["observatoire", "nightly", "warehouse"],
@@ -34,7 +39,7 @@ def refresh():
     def list_sources() -> list[str]:
         from extract.registry import SOURCES
 
-        return [source.name for source in SOURCES]
+        return list(SOURCES)
 
     @task(max_active_tis_per_dag=2)
     def extract(source: str) -> dict:

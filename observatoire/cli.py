@@ -10,9 +10,11 @@ import time
 
 from observatoire.config import ConfigError, load_settings
 
+_STARTED = time.monotonic()
 
-def _progress(message: str, _start=[time.monotonic()]) -> None:  # noqa: B006 - start time shared by calls
-    print(f"[{time.monotonic() - _start[0]:6.1f} s] {message}", flush=True)
+
+def _progress(message: str) -> None:
+    print(f"[{time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:

@@ -48,7 +48,10 @@ def run_dbt_build(
         "--quiet",
     ]
     started = time.monotonic()
-    result = dbtRunner(callbacks=[_progress_callback(progress)]).invoke(args)
+    try:
+        result = dbtRunner(callbacks=[_progress_callback(progress)]).invoke(args)
+    finally:
+        _release_duckdb()
     seconds = round(time.monotonic() - started, 1)
     if result.exception is not None:
         raise BuildFailed(f"dbt n'a pas pu s'exécuter : {result.exception}")
@@ -56,7 +59,10 @@ def run_dbt_build(
     failures = [
         f"{r.node.unique_id}: {r.status} — {(r.message or '').strip()[:300]}"
         for r in node_results
-        if str(r.status) not in {"success", "pass", "skipped"}
+        if str(r.status) not in {"success", "pass", "skipped", "warn", "no-op"}
+    ]
+    warnings = [
+        f"{r.node.unique_id}: {(r.message or '').strip()[:300]}" for r in node_results if str(r.status) == "warn"
     ]
     if not result.success or failures:
         raise BuildFailed(
@@ -66,11 +72,24 @@ def run_dbt_build(
         "build_path": str(build_path),
         "nodes": len(node_results),
         "tests": sum(1 for r in node_results if r.node.resource_type in {"test", "unit_test"}),
+        "warnings": warnings,
         "seconds": seconds,
         "dbt_version": _dbt_version(),
     }
     (build_path.parent / AUDIT_FILE).write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its connection open for the life of the process; close it so that the build file
+    can be attached read-only by the publish step in the same process (CLI) and is not held locked."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV
+    conn = getattr(env, "conn", None)
+    if conn is not None:
+        conn.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def _dbt_version() -> str:

@@ -32,7 +32,9 @@ def _quote(identifier: str) -> str:
 def publish(build_path: Path, warehouse_path: Path, publication: dict, sources: list[dict]) -> dict:
     audit = build_path.parent / AUDIT_FILE
     if not audit.exists():
-        raise PublishRefused(f"{build_path} n'a pas passé tous ses tests dbt ({AUDIT_FILE} absent) : rien n'est publié.")
+        raise PublishRefused(
+            f"{build_path} n'a pas passé tous ses tests dbt ({AUDIT_FILE} absent) : rien n'est publié."
+        )
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = warehouse_path.with_name(f".{warehouse_path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)

@@ -29,7 +29,9 @@ def new_build_path(settings: Settings, run_id: str | None = None) -> Path:
     return settings.build_dir / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id) / "observatoire_build.duckdb"
 
 
-def extract_sources(settings: Settings, sources: list[str] | None = None, progress: Progress | None = None) -> list[dict]:
+def extract_sources(
+    settings: Settings, sources: list[str] | None = None, progress: Progress | None = None
+) -> list[dict]:
     from extract.run import extract_all
 
     with writer_lock(settings.lock_path):

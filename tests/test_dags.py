@@ -46,10 +46,10 @@ def test_refresh_dag_shape(dagbag):
 @pytest.mark.slow
 def test_airflow_dags_test_refresh_publishes(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OBS_"))}
-    env.update(OBS_VAR_DIR=str(tmp_path / "var"), OBS_DEPARTEMENT="32")
+    env.update(OBS_VAR_DIR=str(tmp_path / "var"), OBS_DEPARTEMENT="32", OBS_DAG_RETRIES="0")
     run = subprocess.run(
         [str(REPO_ROOT / "infra/airflow/run_dag.sh"), "refresh"],
-        env=env, capture_output=True, text=True, timeout=900,
+        env=env, capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     warehouse = tmp_path / "var/warehouse/observatoire.duckdb"

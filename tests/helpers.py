@@ -1,0 +1,21 @@
+"""Helpers shared by the tests (import as `from tests.helpers import ...`)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+from observatoire.config import REPO_ROOT, Settings, load_settings
+
+
+def make_settings(var_dir: Path, departement: str = "32", **extra: str) -> Settings:
+    return load_settings({"OBS_VAR_DIR": str(var_dir), "OBS_DEPARTEMENT": departement, **extra})
+
+
+def read_snapshot_csv(relative: str, delimiter: str = ",") -> list[dict]:
+    """Read a file of the embedded snapshot independently of extract/ (csv module, text codes)."""
+    path = REPO_ROOT / "data" / "snapshot" / relative
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=delimiter))
