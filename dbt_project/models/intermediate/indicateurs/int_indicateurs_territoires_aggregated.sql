@@ -1,6 +1,8 @@
 -- Indicators aggregated from their finest units to every territory of the perimeter: numerators and
 -- denominators are SUMMED (the ratio is computed afterwards from the sums, never averaged).
--- A sum is null as soon as one contributing value is null (secret / blurred / missing denominator).
+-- A unit whose value is secret or blurred (null numerator, or null denominator for a ratio) is left out of
+-- BOTH sums, so a ratio is computed on the units where it is known and is never biased towards 0; how many
+-- units were left out is kept (nb_unites_masquees) so dashboards can say the value is partial.
 with
 
 unites as (
@@ -43,7 +45,9 @@ rattachees as (
 
     select
         unites.*,
-        ponts.code_territoire
+        ponts.code_territoire,
+        unites.numerateur is not null
+        and (not unites.a_denominateur or unites.denominateur is not null) as connue
     from unites
     inner join ponts
         on
@@ -58,9 +62,9 @@ aggregated as (
         code_indicateur,
         code_territoire,
         annee,
-        case when count(numerateur) = count(*) then sum(numerateur) end as numerateur,
-        case when bool_and(a_denominateur) and count(denominateur) = count(*) then sum(denominateur) end
-            as denominateur,
+        sum(numerateur) filter (where connue) as numerateur,
+        case when bool_and(a_denominateur) then sum(denominateur) filter (where connue) end as denominateur,
+        count(*) filter (where not connue) as nb_unites_masquees,
         bool_or(est_demonstration) as est_demonstration,
         string_agg(distinct source, ' / ' order by source) as source,
         count(*) as nb_unites
@@ -79,7 +83,8 @@ final as (
         denominateur::double as denominateur,
         est_demonstration,
         source,
-        nb_unites
+        nb_unites,
+        nb_unites_masquees
     from aggregated
 
 )

@@ -30,7 +30,9 @@ final as (
             else indicateurs.facteur * agreges.numerateur / agreges.denominateur
         end::double as valeur,
         agreges.est_demonstration,
-        agreges.source
+        agreges.source,
+        agreges.nb_unites::integer as nb_unites,
+        agreges.nb_unites_masquees::integer as nb_unites_masquees
     from agreges
     inner join indicateurs on agreges.code_indicateur = indicateurs.code_indicateur
 

@@ -58,6 +58,12 @@ final as (
         faits.valeur,
         faits.est_demonstration,
         faits.source,
+        faits.nb_unites_masquees,
+        case
+            when faits.valeur is null and faits.nb_unites_masquees > 0 then 'secret statistique'
+            when faits.nb_unites_masquees > 0
+                then 'calculé hors ' || faits.nb_unites_masquees || ' unité(s) sous secret statistique'
+        end as mention_secret,
         territoires.niveau,
         territoires.libelle as libelle_territoire,
         territoires.code_departement,
