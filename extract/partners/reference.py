@@ -21,18 +21,13 @@ from pathlib import Path
 from observatoire.config import REPO_ROOT, Settings
 
 _SNAPSHOT = REPO_ROOT / "data" / "snapshot"
-_SHARED = Path(os.environ.get("OBS_SHARED_DATA_DIR", "/work/shared/data"))
 
 # name → candidate paths (glob patterns allowed), first existing wins.
 REFERENCE_CANDIDATES: dict[str, list[Path]] = {
-    "communes": [_SNAPSHOT / "insee_cog_communes" / "v_commune_*.csv*",
-                 _SHARED / "cog" / "insee_cog2025_v_commune.csv"],
-    "mouvements": [_SNAPSHOT / "insee_cog_mouvements" / "v_mvt_commune_*.csv*",
-                   _SHARED / "cog" / "insee_cog2026_v_mvt_commune.csv"],
-    "departements": [_SNAPSHOT / "insee_cog_departements" / "v_departement_*.csv*",
-                     _SHARED / "cog" / "insee_cog2026_v_departement.csv"],
-    "epci": [_SNAPSHOT / "epci_composition" / "dgcl_epcicom*.csv*", _SNAPSHOT / "epci_composition" / "epci.json",
-             _SHARED / "dgcl" / "dgcl_epcicom2025.csv"],
+    "communes": [_SNAPSHOT / "insee_cog_communes" / "v_commune_*.csv*"],
+    "mouvements": [_SNAPSHOT / "insee_cog_mouvements" / "v_mvt_commune_*.csv*"],
+    "departements": [_SNAPSHOT / "insee_cog_departements" / "v_departement_*.csv*"],
+    "epci": [_SNAPSHOT / "epci_composition" / "dgcl_epcicom*.csv*", _SNAPSHOT / "epci_composition" / "epci.json"],
 }
 
 
