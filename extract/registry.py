@@ -11,6 +11,7 @@ from extract.sources import (
     caf_allocataires_communes,
     drees_aide_sociale_departement,
     epci_composition,
+    finess_etablissements,
     insee_cog_communes,
     insee_cog_departements,
     insee_cog_mouvements,
@@ -76,6 +77,12 @@ _ENTRIES = [
            (caf_allocataires_communes.ONLINE_URL,), (caf_allocataires_communes.SNAPSHOT,),
            ("code_commune", "annee", "code_mesure"), YEARLY, True, caf_allocataires_communes.parse,
            fetcher=caf_allocataires_communes.fetch),
+    Source("finess_etablissements", "Ministère de la Santé / ANS (FINESS, data.gouv.fr)",
+           "FINESS — établissements et services sociaux et médico-sociaux, capacités", LO, "flux quotidien",
+           "csv ; Latin-1 (etalab-cs1100507) + json (flux activités) / démonstration",
+           (finess_etablissements.ONLINE_URL,),
+           (finess_etablissements.SNAPSHOT_CSV, finess_etablissements.SNAPSHOT_ACTIVITES), ("nofinesset",), "@weekly",
+           True, finess_etablissements.parse, fetcher=finess_etablissements.fetch),
 ]
 
 SOURCES: dict[str, Source] = {s.name: s for s in _ENTRIES}

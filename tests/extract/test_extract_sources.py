@@ -39,6 +39,9 @@ CONTRACT = {
     "insee_rp_communes": ["code_commune", "annee", "code_mesure", "valeur"],
     "insee_filosofi_communes": ["code_commune", "annee", "code_mesure", "valeur"],
     "caf_allocataires_communes": ["code_commune", "annee", "code_mesure", "valeur"],
+    "finess_etablissements": ["nofinesset", "nofinessej", "raison_sociale", "code_commune", "categorie",
+                              "libelle_categorie", "siret", "date_ouverture", "coord_x", "coord_y",
+                              "systeme_coordonnees", "capacite_installee", "capacite_autorisee", "format_source"],
 }
 EXTRA = ["est_demonstration", "_sha256"]
 

@@ -1,0 +1,155 @@
+"""Generate the DEMONSTRATION FINESS offer of the Gers (32) and the Pyrénées-Atlantiques (64).
+
+DONNÉES DE DÉMONSTRATION — ne pas diffuser comme statistique. No open FINESS extract of these départements
+was available offline (data/PROVENANCE §8), so the snapshot carries a fictitious but plausible offer written
+in the producer's own formats, read by the same parser as the real files:
+
+- `etalab-cs1100507-stock-demonstration.csv`: the data.gouv CSV extract format (`;`, Latin-1, first line a file
+  header whose third field says DEMONSTRATION, `structureet` lines then `geolocalisation` lines), real FINESS
+  category codes and labels (data/shared nomenclature), fictitious names ending with « (DÉMO) », FINESS numbers
+  starting with the département code and the digits 99 so they cannot match a real establishment.
+- `finess-activites-demonstration.json.gz`: installed ('09') and authorised ('01') total capacities in the
+  "FINESS activités" JSON flux layout (`pmej[].ege[].activitesExercees[].capacite[]`); services without places
+  (SAAD, CAMSP, CMPP, CLIC, mandataires…) have no capacity.
+
+Rules (seed 2032, deterministic): for each category, the Gers count below (the order of magnitude of a rural
+département of 190 000 inhabitants, 458 communes); the Pyrénées-Atlantiques get 3.3 × as many (population
+ratio). An establishment is placed in a commune drawn with probability ∝ population^1.3 (services concentrate
+in towns); capacities are uniform integers in the category's range. Run:
+
+    .venvs/pipeline/bin/python -m extract.demo.finess
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+
+from extract.sources import finess_etablissements, insee_populations_legales
+from observatoire.config import REPO_ROOT
+
+SEED = 2032
+SNAPSHOT = REPO_ROOT / "data" / "snapshot"
+OUT = SNAPSHOT / "finess_etablissements"
+DEPARTEMENTS = {"32": ("GERS", 1.0), "64": ("PYRENEES ATLANTIQUES", 3.3)}
+HEADER = "finess;etalab;DONNEES DE DEMONSTRATION - ne pas diffuser comme statistique;2026-11-01"
+
+AGREGATS = {
+    "4401": "Etab. et Services pour Personnes Agées",
+    "4301": "Etab. et Services pour l'Enfance Handicapée",
+    "4302": "Etab. et Services pour Adultes Handicapés",
+    "4106": "Etablissements de l'Aide Sociale à l'Enfance",
+    "4601": "Etablissements pour Adultes et Familles en Difficulté",
+    "4607": "Services de protection juridique des majeurs",
+    "4604": "Autres Etablissements Sociaux d'Hébergement et d'Accueil",
+    "2206": "Etablissements de Soins et de prévention",
+}
+# categorie: (libellé FINESS, agrégat, nombre dans le Gers, capacité min, max, nom court)
+CATEGORIES = {
+    "500": ("Etablissement d'hébergement pour personnes âgées dépendantes", "4401", 44, 40, 110, "EHPAD"),
+    "202": ("Résidences autonomie", "4401", 8, 18, 60, "RESIDENCE AUTONOMIE"),
+    "207": ("Centre de Jour pour Personnes Agées", "4401", 4, 6, 15, "ACCUEIL DE JOUR"),
+    "354": ("Service de Soins Infirmiers A Domicile (S.S.I.A.D)", "4401", 12, 25, 95, "SSIAD"),
+    "209": ("Service Polyvalent Aide et Soins A Domicile (S.P.A.S.A.D.)", "4401", 2, 20, 60, "SPASAD"),
+    "460": ("Service d'Aide et d'Accompagnement à Domicile (S.A.A.D.)", "4401", 26, 0, 0, "SAAD"),
+    "463": ("Centres Locaux Information Coordination P.A .(C.L.I.C.)", "4401", 3, 0, 0, "CLIC"),
+    "183": ("Institut Médico-Educatif (I.M.E.)", "4301", 5, 25, 80, "IME"),
+    "186": ("Institut Thérapeutique Éducatif et Pédagogique (I.T.E.P.)", "4301", 2, 20, 45, "ITEP"),
+    "182": ("Service d'Éducation Spéciale et de Soins à Domicile", "4301", 6, 15, 60, "SESSAD"),
+    "190": ("Centre Action Médico-Sociale Précoce (C.A.M.S.P.)", "4301", 1, 0, 0, "CAMSP"),
+    "189": ("Centre Médico-Psycho-Pédagogique (C.M.P.P.)", "4301", 2, 0, 0, "CMPP"),
+    "246": ("Etablissement et Service d'Aide par le Travail (E.S.A.T.)", "4302", 8, 30, 110, "ESAT"),
+    "252": ("Foyer Hébergement Adultes Handicapés", "4302", 6, 15, 45, "FOYER D'HEBERGEMENT"),
+    "382": ("Foyer de Vie pour Adultes Handicapés", "4302", 7, 15, 50, "FOYER DE VIE"),
+    "437": ("Foyer d'Accueil Médicalisé pour Adultes Handicapés (F.A.M.)", "4302", 4, 20, 45, "FAM"),
+    "255": ("Maison d'Accueil Spécialisée (M.A.S.)", "4302", 2, 30, 60, "MAS"),
+    "446": ("Service d'Accompagnement à la Vie Sociale (S.A.V.S.)", "4302", 4, 20, 70, "SAVS"),
+    "445": ("Service d'accompagnement médico-social adultes handicapés", "4302", 2, 15, 40, "SAMSAH"),
+    "177": ("Maison d'Enfants à Caractère Social", "4106", 4, 15, 45, "MECS"),
+    "175": ("Foyer de l'Enfance", "4106", 1, 20, 40, "FOYER DE L'ENFANCE"),
+    "462": ("Lieux de vie", "4106", 4, 4, 7, "LIEU DE VIE"),
+    "214": ("Centre Hébergement & Réinsertion Sociale (C.H.R.S.)", "4601", 3, 15, 60, "CHRS"),
+    "443": ("Centre Accueil Demandeurs Asile (C.A.D.A.)", "4601", 2, 40, 120, "CADA"),
+    "258": ("Maisons Relais - Pensions de Famille", "4601", 3, 10, 25, "PENSION DE FAMILLE"),
+    "340": ("Service mandataire judiciaire à la protection des majeurs", "4607", 3, 0, 0, "SERVICE MANDATAIRE"),
+    "165": ("Appartement de Coordination Thérapeutique (A.C.T.)", "4604", 1, 5, 12, "ACT"),
+    "178": ("Ctre.Accueil/ Accomp.Réduc.Risq.Usag. Drogues (C.A.A.R.U.D.)", "4604", 1, 0, 0, "CAARUD"),
+    "197": ("Centre soins accompagnement prévention addictologie (CSAPA)", "2206", 2, 0, 0, "CSAPA"),
+    "604": ("Communautés professionnelles territoriales de santé (CPTS)", "2206", 3, 0, 0, "CPTS"),
+}
+
+
+def communes() -> pd.DataFrame:
+    pl = insee_populations_legales.parse(
+        [SNAPSHOT / "insee_populations_legales" / insee_populations_legales.SNAPSHOT], None)
+    pl = pl[pl["code_departement"].isin(list(DEPARTEMENTS))]
+    return pl[["code_commune", "libelle", "code_departement", "population_municipale"]].reset_index(drop=True)
+
+
+def generate() -> tuple[str, bytes]:
+    rng = np.random.default_rng(SEED)
+    com = communes()
+    lines, geo, ege_by_ej = [HEADER], [], {}
+    for dep, (libdep, factor) in DEPARTEMENTS.items():
+        c = com[com["code_departement"] == dep].sort_values("code_commune").reset_index(drop=True)
+        weights = c["population_municipale"].astype(float).to_numpy() ** 1.3
+        weights /= weights.sum()
+        serial = 0
+        for categorie, (libelle, agr, n32, cmin, cmax, court) in CATEGORIES.items():
+            libagr = AGREGATS[agr]
+            for _ in range(max(1, round(n32 * factor))):
+                serial += 1
+                row = c.iloc[rng.choice(len(c), p=weights)]
+                nofinesset = f"{dep}99{serial:05d}"
+                nofinessej = f"{dep}98{serial:05d}"
+                nom = f"{court} {row['libelle'].upper()} (DÉMO)"
+                commune3 = row["code_commune"][2:]
+                fields = ["structureet", nofinesset, nofinessej, nom[:38], nom, "", "", str(rng.integers(1, 60)),
+                          "RUE", "DES ECOLES", "", "", commune3, dep, libdep,
+                          f"{row['code_commune'][:2]}000 {row['libelle'].upper()}", "", "", categorie, libelle, agr,
+                          libagr, "", "", "", "", "", "", "2005-01-01", "2005-01-01", "2026-10-01", ""]
+                lines.append(";".join(fields))
+                x = 470000 + rng.uniform(0, 60000) if dep == "32" else 380000 + rng.uniform(0, 80000)
+                y = 6270000 + rng.uniform(0, 80000) if dep == "32" else 6250000 + rng.uniform(0, 60000)
+                geo.append(f"geolocalisation;{nofinesset};{x:.1f};{y:.1f};1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,"
+                           "LAMBERT_93;2026-10-01")
+                if cmax > 0:
+                    installee = int(rng.integers(cmin, cmax + 1))
+                    autorisee = installee + int(rng.integers(0, 3)) * 2
+                    ege_by_ej.setdefault(nofinessej, []).append({
+                        "egeId": str(serial), "numFinessEge": nofinesset,
+                        "activitesExercees": [{
+                            "caracteristiquesGeneriques": {"etatObjet": "A", "egeId": str(serial)},
+                            "nature": {"codeNature": "ASMR"},
+                            "capacite": [
+                                {"nombre": str(installee), "statutCapacite": "09", "uniteMesureCapacite": "02",
+                                 "modeFinancement": None, "habilitation": None, "typeLogement": None, "genre": None},
+                                {"nombre": str(autorisee), "statutCapacite": "01", "uniteMesureCapacite": "02",
+                                 "modeFinancement": None, "habilitation": None, "typeLogement": None, "genre": None},
+                            ],
+                        }],
+                    })
+    csv_text = "\n".join(lines + geo) + "\n"
+    activites = {
+        "schemaVersion": "v1.0.0", "generatedAt": "2026-11-01T00:00:00Z",
+        "_avertissement": "DONNÉES DE DÉMONSTRATION — ne pas diffuser comme statistique",
+        "pmej": [{"numFiness": ej, "pmSmsseId": ej, "activitesAutorisees": [], "ege": eges}
+                 for ej, eges in ege_by_ej.items()],
+    }
+    return csv_text, json.dumps(activites, ensure_ascii=False, indent=None).encode("utf-8")
+
+
+def main() -> None:
+    csv_text, activites = generate()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / finess_etablissements.SNAPSHOT_CSV).write_bytes(csv_text.encode("latin-1"))
+    (OUT / finess_etablissements.SNAPSHOT_ACTIVITES).write_bytes(gzip.compress(activites, mtime=0))
+    for name in (finess_etablissements.SNAPSHOT_CSV, finess_etablissements.SNAPSHOT_ACTIVITES):
+        print(OUT / name, (OUT / name).stat().st_size, "octets")
+
+
+if __name__ == "__main__":
+    main()
