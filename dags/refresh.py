@@ -2,7 +2,9 @@
 ### Rafraîchissement nocturne de l'observatoire
 
 Extrait chaque source déclarée dans `extract/registry.py` (instantané embarqué par défaut, API publiques
-si `OBS_MODE=online`), construit l'entrepôt avec `dbt build` (modèles **et** tests) dans un fichier de
+si `OBS_MODE=online`), reçoit les fichiers déposés par les partenaires dans la boîte de dépôt
+(`OBS_INBOX_DIR` : validés en entier ou mis en quarantaine avec un rapport), construit l'entrepôt avec
+`dbt build` (modèles **et** tests) dans un fichier de
 build propre à l'exécution, puis **publie** atomiquement `var/warehouse/observatoire.duckdb`.
 Un échec de build ou de test laisse l'entrepôt publié inchangé.
 
@@ -49,8 +51,16 @@ def refresh():
         (result,) = extract_sources(load_settings(), sources=[source])
         return result
 
+    @task
+    def ingest_partners() -> list[dict]:
+        """Partners' inbox first: a refused file is quarantined with its report and does not stop the night."""
+        from observatoire.config import load_settings
+        from observatoire.refresh import ingest_partners as ingest
+
+        return ingest(load_settings(), progress=print)
+
     @task(retries=0)  # a failing dbt test is a data problem, not a transient one
-    def dbt_build(sources: list[dict]) -> dict:
+    def dbt_build(sources: list[dict], partners: list[dict]) -> dict:
         from observatoire.config import load_settings
         from observatoire.refresh import build, new_build_path
 
@@ -66,7 +76,7 @@ def refresh():
         return publish_build(load_settings(), build_summary, list(sources))
 
     extracted = extract.expand(source=list_sources())
-    publish(dbt_build(extracted), extracted)
+    publish(dbt_build(extracted, ingest_partners()), extracted)
 
 
 refresh()

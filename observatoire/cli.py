@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from observatoire.config import ConfigError, load_settings
 
@@ -39,12 +40,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     status = read_status(settings.warehouse_path)
+    if args.json:
+        from observatoire.intake import receptions_summary
+
+        print(json.dumps({**(status or {}), "receptions_partenaires": receptions_summary(settings)},
+                         indent=2, ensure_ascii=False))
+        return 0 if status else 1
     if status is None:
         print(f"Aucun entrepôt publié à {settings.warehouse_path}. Lancez : observatoire refresh")
+        _print_receptions(settings)
         return 1
-    if args.json:
-        print(json.dumps(status, indent=2, ensure_ascii=False))
-        return 0
     pub = status["publication"]
     print(f"Entrepôt publié : {settings.warehouse_path}")
     print(f"  publié le {pub['published_at']} UTC — département {pub['departement']}, mode {pub['mode']}, "
@@ -55,7 +60,56 @@ def cmd_status(args: argparse.Namespace) -> int:
         demo = "  [DÉMONSTRATION]" if src["est_demonstration"] else ""
         print(f"    - {src['source']:<42} {src['rows']:>9} lignes  sha256 {src['sha256'][:12]}…  "
               f"reçu {src['fetched_at']}{demo}\n      origine : {src['origin']}")
+    _print_receptions(settings)
     return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Same code path as the DAGs: observatoire.intake.ingest_partner_file → extract.partners.ingest_file."""
+    from observatoire.intake import ingest_partner_file
+
+    result = ingest_partner_file(args.file, args.partner, args.kind, load_settings())
+    if result.ok:
+        print(result.summary())
+        for note in result.notes:
+            print(f"  remarque : {note}")
+        print("Le fichier sera visible dans l'entrepôt après le prochain rafraîchissement "
+              "(observatoire refresh).")
+        return 0
+    print(result.summary(), file=sys.stderr)
+    report = Path(result.report_path) if result.report_path else None
+    if report and report.exists():
+        print(report.read_text(encoding="utf-8"), file=sys.stderr)
+    return 1
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from extract.partners import CONTRACTS, write_template
+
+    if args.kind not in CONTRACTS:
+        print(f"Type de fichier « {args.kind} » inconnu. Types : {', '.join(CONTRACTS)}.", file=sys.stderr)
+        return 2
+    for path in write_template(args.kind, Path(args.out)):
+        print(f"Modèle écrit : {path}")
+    return 0
+
+
+def _print_receptions(settings) -> None:
+    from observatoire.intake import receptions_summary
+
+    lines = receptions_summary(settings)
+    if not lines:
+        print("  Fichiers des partenaires : aucun reçu.")
+        return
+    print("  Fichiers des partenaires (dernier reçu par partenaire et type) :")
+    for r in lines:
+        demo = "  [DÉMONSTRATION]" if r["demonstration"] else ""
+        statut = "accepté" if r["statut"] == "accepted" else "refusé"
+        print(f"    - {r['partenaire']:<12} {r['type_fichier']:<24} {r['dernier_fichier']} ({statut}, "
+              f"{r['lignes']} lignes, reçu {r['recu_le']}) — {r['acceptes']} accepté(s), "
+              f"{r['refuses']} refusé(s){demo}")
+        if r["statut"] != "accepted" and r.get("rapport"):
+            print(f"      rapport : {r['rapport']}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +128,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_status = sub.add_parser("status", help="ce qui est publié, quand, à partir de quelles sources")
     p_status.add_argument("--json", action="store_true", help="sortie JSON")
     p_status.set_defaults(func=cmd_status)
+
+    from extract.partners import CONTRACTS
+
+    p_ingest = sub.add_parser("ingest", help="déposer à la main le fichier d'un partenaire "
+                              "(validé ou refusé en entier)")
+    p_ingest.add_argument("file", type=Path, help="fichier .csv ou .xlsx")
+    p_ingest.add_argument("--partner", required=True, help="code du partenaire (CAF32, MSA, CCAS-32013…)")
+    p_ingest.add_argument("--kind", choices=sorted(CONTRACTS), help="type de fichier (deviné des colonnes sinon)")
+    p_ingest.set_defaults(func=cmd_ingest)
+
+    p_template = sub.add_parser("template", help="écrire le modèle vierge d'un type de fichier (XLSX et CSV)")
+    p_template.add_argument("kind", help="type de fichier : " + ", ".join(CONTRACTS))
+    p_template.add_argument("--out", default=".", help="dossier de sortie (défaut : dossier courant)")
+    p_template.set_defaults(func=cmd_template)
     return parser
 
 

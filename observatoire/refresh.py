@@ -1,8 +1,8 @@
 """The nightly job, as plain functions: extract every source → dbt build → publish.
 
-The CLI calls `refresh()`; the Airflow DAG calls the same three steps as separate tasks. Every writing
-step holds the writer lock, and each build gets its own folder so a publish never reads a build that
-another run is rewriting.
+The CLI calls `refresh()`; the Airflow DAG calls the same steps (partners' inbox included) as separate
+tasks. Every writing step holds the writer lock, and each build gets its own folder so a publish never
+reads a build that another run is rewriting.
 """
 
 from __future__ import annotations
@@ -39,6 +39,17 @@ def extract_sources(
     return [dict(r, mode=settings.mode, landing_path=str(r.get("landing_path"))) for r in results]
 
 
+def ingest_partners(settings: Settings, progress: Progress | None = None) -> list[dict]:
+    """Partners' inbox (and, offline for the Gers, the demonstration examples): see observatoire/intake.py."""
+    from observatoire.intake import ingest_partner_inbox
+
+    handled = ingest_partner_inbox(settings)
+    for item in handled:
+        if progress and item["statut"] != "duplicate":
+            progress(item["message"])
+    return handled
+
+
 def build(settings: Settings, build_path: Path, progress: Progress | None = None) -> dict:
     with writer_lock(settings.lock_path):
         return run_dbt_build(settings, build_path, progress)
@@ -71,6 +82,8 @@ def refresh(settings: Settings, progress: Progress | None = None, run_id: str | 
     started = time.monotonic()
     say(f"Extraction des sources ({settings.mode}, département {settings.departement})…")
     sources = extract_sources(settings, progress=say)
+    say("Fichiers des partenaires (boîte de dépôt)…")
+    partners = ingest_partners(settings, progress=say)
     timings["extract_s"] = round(time.monotonic() - started, 1)
     say("Construction de l'entrepôt (dbt build : modèles et tests)…")
     step = time.monotonic()
@@ -81,4 +94,4 @@ def refresh(settings: Settings, progress: Progress | None = None, run_id: str | 
     timings["publish_s"] = round(time.monotonic() - step, 1)
     timings["total_s"] = round(time.monotonic() - started, 1)
     say(f"Entrepôt publié : {published['warehouse_path']} ({timings['total_s']} s)")
-    return {"sources": sources, "build": summary, "published": published, "timings": timings}
+    return {"sources": sources, "partners": partners, "build": summary, "published": published, "timings": timings}

@@ -21,7 +21,7 @@ def dagbag():
 
 def test_every_dag_imports(dagbag):
     assert dagbag.import_errors == {}
-    assert "refresh" in dagbag.dags
+    assert {"refresh", "partner_intake"} <= set(dagbag.dags)
 
 
 def test_dag_settings(dagbag):
@@ -36,11 +36,37 @@ def test_dag_settings(dagbag):
 
 def test_refresh_dag_shape(dagbag):
     dag = dagbag.dags["refresh"]
-    assert {t.task_id for t in dag.tasks} == {"list_sources", "extract", "dbt_build", "publish"}
-    assert dag.get_task("dbt_build").upstream_task_ids == {"extract"}
+    assert {t.task_id for t in dag.tasks} == {"list_sources", "extract", "ingest_partners", "dbt_build", "publish"}
+    assert dag.get_task("dbt_build").upstream_task_ids == {"extract", "ingest_partners"}  # partners' inbox first
     assert dag.get_task("publish").upstream_task_ids == {"dbt_build", "extract"}
     assert dag.timetable.expression == "30 2 * * *"
     assert str(dag.timetable.timezone.name) == "Europe/Paris"
+
+
+def test_partner_intake_dag_shape(dagbag):
+    dag = dagbag.dags["partner_intake"]
+    assert dag.timetable.expression == "*/15 * * * *"
+    assert str(dag.timetable.timezone.name) == "Europe/Paris"
+    sensor = dag.get_task("wait_for_file")
+    assert sensor.mode == "reschedule" and sensor.soft_fail and sensor.timeout < 15 * 60
+    assert dag.get_task("ingest").upstream_task_ids == {"wait_for_file"}
+    assert [o.name for o in dag.get_task("ingest").outlets] == ["partenaires_landing"]
+    assert dag.get_task("something_accepted").upstream_task_ids == {"ingest"}
+    assert dag.get_task("dbt_build").upstream_task_ids == {"something_accepted"}
+    assert dag.get_task("publish").upstream_task_ids == {"dbt_build"}
+
+
+def test_partner_intake_sensor_pokes_the_inbox(dagbag, tmp_path, monkeypatch):
+    monkeypatch.setenv("OBS_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("OBS_INBOX_DIR", raising=False)
+    poke = dagbag.dags["partner_intake"].get_task("wait_for_file").python_callable
+    assert poke().is_done is False
+    (tmp_path / "var" / "inbox" / "CAF32").mkdir(parents=True)
+    (tmp_path / "var" / "inbox" / "CAF32" / ".en_cours.csv").write_text("x")  # hidden: being uploaded
+    assert poke().is_done is False
+    (tmp_path / "var" / "inbox" / "CAF32" / "caf.csv").write_text("x")
+    result = poke()
+    assert result.is_done is True and result.xcom_value == 1
 
 
 @pytest.mark.slow
@@ -57,10 +83,13 @@ def test_airflow_dags_test_refresh_publishes(tmp_path):
     try:
         (n_sources,) = con.execute("select count(*) from meta.sources").fetchone()
         (n_epci,) = con.execute("select count(*) from marts.dim_territoire where niveau = 'epci'").fetchone()
+        # the ingest_partners task ran before dbt_build: the example partner files reached the CTG marts
+        (n_actions,) = con.execute("select count(*) from marts.fct_action_ctg where est_demonstration").fetchone()
     finally:
         con.close()
     from extract.registry import SOURCES
 
     assert n_sources == len(SOURCES)
     assert n_epci > 0
+    assert n_actions == 4
     assert not list((tmp_path / "var/warehouse").glob(".*.tmp")), "no temporary file left behind"

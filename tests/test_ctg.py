@@ -1,0 +1,84 @@
+"""CTG marts end to end: the offline refresh loads the example partner files (flagged demonstration) into
+the marts, and the history of the action plan survives from one build file to the next (dbt snapshot)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from observatoire.intake import ingest_partner_file
+from observatoire.refresh import build, new_build_path, publish_build
+from tests.helpers import make_settings
+from tests.partners.helpers import EXAMPLES
+
+pytestmark = pytest.mark.slow
+
+ACTIONS_HEADER = ["axe", "code_action", "intitule", "pilote", "statut", "date_echeance"]
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_example_files_reach_the_marts_as_demonstration(published_warehouse):
+    with (EXAMPLES / "forum_autonomie_2024.csv").open(encoding="utf-8") as handle:
+        forum_rows = list(csv.DictReader(handle, delimiter=";"))
+    rows = query(published_warehouse, "select rang, type_expertise, code_territoire, nature_donnee "
+                                      "from marts.fct_priorite_forum order by all")
+    expected = sorted((int(r["rang"]), r["type_expertise"].replace("usage", "d'usage").replace("d'd'", "d'"),
+                       ("EPCI-" if r["niveau_territoire"] == "epci" else "COM-") + r["code_territoire"],
+                       "Démonstration") for r in forum_rows)
+    assert rows == expected
+    (actions,) = query(published_warehouse, "select count(*) from marts.fct_action_ctg where est_demonstration")[0]
+    assert actions == 4
+    (caf,) = query(published_warehouse, "select valeur from marts.fct_indicateur_partenaire "
+                                        "where code_indicateur = 'caf32__foyers_rsa' and code_territoire = 'DEP-32' "
+                                        "and annee = 2024")[0]
+    assert caf == 5873  # the year wins over the month 2024-06 (5 912) sent in the same file
+    quality = query(published_warehouse, "select partenaire, type_fichier, nb_fichiers_acceptes, nature_donnee "
+                                         "from marts.fct_qualite_donnees_partenaires order by 1, 2")
+    assert ("FORUM", "priorites_forum", 1, "Démonstration") in quality
+    assert {q[0] for q in quality} == {"CAF32", "CCAS-32013", "CD32", "CPAM32", "FORUM", "MSA"}
+
+
+def _actions_file(path: Path, statut: str) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(ACTIONS_HEADER)
+        writer.writerow(["Axe 2 - Autonomie", "A9.1", "Plateforme de répit", "Département du Gers", statut,
+                         "2025-06-30"])
+    return path
+
+
+def test_snapshot_history_survives_new_build_files(refreshed, tmp_path):
+    """Two builds (each into a new file) with a changed action status keep both versions, published."""
+    settings = make_settings(tmp_path / "var")
+    shutil.copytree(refreshed["settings"].landing_dir, settings.landing_dir)
+    sources = refreshed["result"]["sources"]
+
+    first = ingest_partner_file(_actions_file(tmp_path / "ctg_v1.csv", "en cours"), "CAF32", None, settings)
+    assert first.status == "accepted", first.errors
+    summary = build(settings, new_build_path(settings, "run1"))
+    publish_build(settings, summary, sources)
+
+    second = ingest_partner_file(_actions_file(tmp_path / "ctg_v2.csv", "réalisée"), "CAF32", None, settings)
+    assert (second.status, second.version) == ("accepted", 2)
+    summary = build(settings, new_build_path(settings, "run2"))
+    assert summary["snapshots"]["restored"]["snp_actions_ctg"] >= 1
+    publish_build(settings, summary, sources)
+
+    history = query(settings.warehouse_path, "select statut, version, est_version_courante "
+                                             "from marts.fct_action_ctg_historique where id_action = 'CAF32|A9.1' "
+                                             "order by valide_du")
+    assert history == [("en cours", 1, False), ("réalisée", 2, True)]
+    (late,) = query(settings.warehouse_path, "select est_en_retard from marts.fct_action_ctg "
+                                             "where id_action = 'CAF32|A9.1'")[0]
+    assert late is False  # done: never late, whatever the run date
