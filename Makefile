@@ -42,11 +42,15 @@ $(DEMO_ENV):
 demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, publish, serve the dashboards
 	infra/airflow/run_dag.sh refresh
 	$(PIPE)/bin/observatoire status
+	$(PIPE)/bin/python infra/superset/build_docs.py
 	set -a; . ./$(DEMO_ENV); set +a; \
-	  infra/superset/init.sh && infra/superset/import_assets.sh "$$PWD/var/warehouse/observatoire.duckdb" && \
+	  infra/superset/init.sh && \
+	  SUPERSET_USERS_FILE="$$PWD/var/demo_users.json" infra/superset/import_assets.sh "$$PWD/var/warehouse/observatoire.duckdb" && \
 	  { infra/superset/serve.sh stop || true; } && infra/superset/serve.sh start && \
 	  echo && echo "Tableaux de bord : http://127.0.0.1:$${SUPERSET_PORT:-8088}/superset/dashboard/panorama-social/" && \
 	  echo "Connexion        : admin / $$SUPERSET_ADMIN_PASSWORD   (mot de passe de démonstration, dans $(DEMO_ENV))" && \
+	  echo "Comptes exemples : var/demo_users.json (COPIL, analyste, un gestionnaire par territoire d'action)" && \
+	  echo "Documentation    : http://127.0.0.1:$${SUPERSET_PORT:-8088}/observatoire-docs/" && \
 	  echo "Entrepôt publié  : $$PWD/var/warehouse/observatoire.duckdb (schéma marts, lecture seule)" && \
 	  echo "Arrêter Superset : infra/superset/serve.sh stop"
 
@@ -63,4 +67,7 @@ refresh: $(PIPE)/.installed ## refresh the warehouse by hand (offline), without 
 bench: $(PIPE)/.installed ## print refresh timings (bare and through Airflow)
 	$(PIPE)/bin/python bench/refresh.py
 
-.PHONY: help setup demo lint test refresh bench
+docs: $(PIPE)/.installed ## dbt docs (lineage, data dictionary) + mart contract into var/docs, served at /observatoire-docs/
+	$(PIPE)/bin/python infra/superset/build_docs.py
+
+.PHONY: help setup demo lint test refresh bench docs

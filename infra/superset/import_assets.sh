@@ -9,7 +9,9 @@
 # the UI is replaced by the committed version), then checks that every database, dataset, chart and
 # dashboard UUID of the assets is present in the metadata database (import-directory logs errors and
 # skips objects without failing, so the check is what makes a bad import fail).
-# Environment: SUPERSET_SECRET_KEY (required), SUPERSET_HOME [var/superset].
+# Then applies infra/superset/roles.yml (roles_tool.py: roles, dashboard grants, RLS, example users).
+# Environment: SUPERSET_SECRET_KEY (required), SUPERSET_HOME [var/superset], SUPERSET_USERS_FILE (JSON
+# username -> password of the example users; missing ones are generated; unset: no example user).
 set -euo pipefail
 . "$(dirname "$0")/_env.sh"
 
@@ -37,4 +39,8 @@ if grep -qE "An error occurred|Traceback" "$LOG"; then
 fi
 timed "check imported uuids" "$SUPERSET_BIN/python" "$SUPERSET_DIR/assets_tool.py" check-imported \
   "$RENDERED" "$SUPERSET_HOME/superset.db"
+# Roles, dashboard grants, RLS and example users (infra/superset/roles.yml); SUPERSET_USERS_FILE: see there.
+timed "roles (roles.yml)" "$SUPERSET_BIN/python" "$SUPERSET_DIR/roles_tool.py" apply \
+  "${SUPERSET_ROLES_FILE:-$SUPERSET_DIR/roles.yml}" "$WAREHOUSE" >>"$LOG" 2>&1 \
+  || { tail -30 "$LOG" >&2; exit 1; }
 echo "[superset] assets imported from $ASSETS, database -> $WAREHOUSE" >&2

@@ -34,6 +34,11 @@ class SupersetServer:
     password: str
     home: Path
     timings: dict[str, float] = field(default_factory=dict)
+    # example accounts of infra/superset/roles.yml, passwords generated for this session: username -> password
+    accounts: dict[str, str] = field(default_factory=dict)
+
+    def password_of(self, username: str) -> str:
+        return self.password if username == self.username else self.accounts[username]
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +82,8 @@ def superset_server(
         "SUPERSET_ADMIN_PASSWORD": password,
         "SUPERSET_ADMIN_USER": "admin",
         "SUPERSET_PORT": str(port),
+        # roles_tool.py generates the example users' passwords into this file (roles.yml)
+        "SUPERSET_USERS_FILE": str(home / "example_users.json"),
     }
     _run("init.sh", ["bash", str(INFRA / "init.sh")], env, timings, timeout=300)
     _run(
@@ -88,7 +95,8 @@ def superset_server(
     )
     try:
         _run("serve.sh start (until /health)", ["bash", str(INFRA / "serve.sh"), "start"], env, timings, timeout=180)
-        yield SupersetServer(f"http://127.0.0.1:{port}", "admin", password, home, timings)
+        accounts = json.loads((home / "example_users.json").read_text(encoding="utf-8"))
+        yield SupersetServer(f"http://127.0.0.1:{port}", "admin", password, home, timings, accounts)
     finally:
         subprocess.run(["bash", str(INFRA / "serve.sh"), "stop"], env=env, capture_output=True, timeout=60)
         pidfile = home / "gunicorn.pid"
@@ -97,3 +105,26 @@ def superset_server(
                 os.kill(int(pidfile.read_text().strip()), 9)
             except (ProcessLookupError, ValueError):
                 pass
+
+
+@pytest.fixture(scope="session")
+def restricted_dashboard(superset_server) -> str:
+    """A published dashboard granted to the analysts only (created through the API for this session): the
+    roles that may not see it must be refused, whatever dashboards the assets hold."""
+    import sqlite3
+
+    from roles_matrix import role_name
+    from superset_api import SupersetClient
+
+    con = sqlite3.connect(f"file:{superset_server.home / 'superset.db'}?mode=ro", uri=True)
+    role_id = con.execute("select id from ab_role where name = ?", (role_name("analyste"),)).fetchone()[0]
+    con.close()
+    admin = SupersetClient(superset_server.base_url, superset_server.username, superset_server.password)
+    slug = "acces-restreint-test"
+    r = admin.post(
+        "/api/v1/dashboard/",
+        {"dashboard_title": "Accès restreint (test)", "slug": slug, "published": True, "roles": [role_id]},
+    )
+    admin.http.close()
+    assert r.status_code == 201, r.text[:500]
+    return slug

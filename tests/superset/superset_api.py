@@ -8,26 +8,43 @@ viz types used in superset_assets/ and refuses the others, so a new viz type mak
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import requests
 
 
 class SupersetClient:
-    def __init__(self, base_url: str, username: str, password: str) -> None:
+    """Logged in through the login form (a session cookie), as a browser is.
+
+    Not with a bearer token: once the Public role can reach an endpoint (the anonymous Panorama), Flask-AppBuilder
+    skips the JWT check there and the call runs as the anonymous visitor (RECIPES.md, Superset). A session
+    cookie is honoured everywhere. `username=None` gives an anonymous client.
+    """
+
+    def __init__(self, base_url: str, username: str | None, password: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
-        r = self.http.post(
-            f"{self.base_url}/api/v1/security/login",
-            json={"username": username, "password": password, "provider": "db", "refresh": False},
-            timeout=30,
-        )
-        r.raise_for_status()
-        self.http.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-        r = self.http.get(f"{self.base_url}/api/v1/security/csrf_token/", timeout=30)
-        r.raise_for_status()
-        self.http.headers["X-CSRFToken"] = r.json()["result"]
         self.http.headers["Referer"] = self.base_url
+        page = self.http.get(f"{self.base_url}/login/", timeout=30)
+        page.raise_for_status()
+        token = re.search(r'id="csrf_token"\s+value="([^"]+)"', page.text)
+        assert token, "no csrf_token on the login page"
+        # The form's CSRF token is tied to the session, so it also signs the REST write calls (viewer roles
+        # may not read /api/v1/security/csrf_token/).
+        self.http.headers["X-CSRFToken"] = token.group(1)
+        if username is not None:
+            r = self.http.post(
+                f"{self.base_url}/login/",
+                data={"username": username, "password": password, "csrf_token": token.group(1)},
+                timeout=30,
+                allow_redirects=False,
+            )
+            assert r.status_code in (302, 303) and "/login" not in r.headers.get("Location", ""), (
+                f"login of {username} failed: HTTP {r.status_code} {r.headers.get('Location')}"
+            )
+            r = self.http.get(f"{self.base_url}/api/v1/me/", timeout=30)
+            assert r.status_code == 200 and r.json()["result"]["username"] == username, r.text[:300]
 
     def get(self, path: str, **kw: Any) -> requests.Response:
         return self.http.get(f"{self.base_url}{path}", timeout=60, **kw)

@@ -1,0 +1,57 @@
+"""`make docs`: dbt docs (lineage + data dictionary) and the public mart contract, as static files.
+
+    python infra/superset/build_docs.py [OUT_DIR]     (pipeline venv; OUT_DIR default $SUPERSET_DOCS_DIR or var/docs)
+
+Runs `dbt docs generate --static` on the newest build file ($OBS_VAR_DIR/build/<run>/…, so run
+`make refresh` or `make demo` first): the catalog (column types) is read from it. Writes OUT_DIR/index.html
+(dbt's single-file site), OUT_DIR/contracts.md (docs/contracts.md, §4 = the public contract of the marts
+for ad-hoc SQL) and OUT_DIR/contrats.html (the same, readable in a browser). Superset serves OUT_DIR at
+/observatoire-docs/ (superset_config.py); the Panorama links there.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    from dbt.cli.main import dbtRunner
+
+    from observatoire.config import load_settings
+
+    settings = load_settings()
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SUPERSET_DOCS_DIR", REPO / "var" / "docs"))
+    out = out if out.is_absolute() else REPO / out
+    builds = sorted(settings.build_dir.glob("*/*.duckdb"), key=lambda p: p.stat().st_mtime)
+    if not builds:
+        sys.exit(f"aucune base de build sous {settings.build_dir} : lancer d'abord `make refresh` (ou `make demo`).")
+    build = builds[-1]
+    os.environ.update(settings.dbt_env(build))
+    target = settings.build_dir / "docs_target"
+    project = str(settings.dbt_project_dir)
+    args = ["docs", "generate", "--static", "--project-dir", project, "--profiles-dir", project,
+            "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"]
+    result = dbtRunner().invoke(args)
+    if not result.success:
+        sys.exit(f"dbt docs generate a échoué : {result.exception}")
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(target / "static_index.html", out / "index.html")
+    contracts = (REPO / "docs" / "contracts.md").read_text(encoding="utf-8")
+    (out / "contracts.md").write_text(contracts, encoding="utf-8")
+    (out / "contrats.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>Contrats de l'entrepôt publié</title>"
+        "<p><a href='./'>Documentation dbt (lignage, dictionnaire de données)</a></p>"
+        f"<pre style='white-space:pre-wrap;font:14px/1.4 monospace'>{html.escape(contracts)}</pre>",
+        encoding="utf-8",
+    )
+    print(f"documentation : {out}/index.html, {out}/contrats.html (servie par Superset sous /observatoire-docs/)")
+
+
+if __name__ == "__main__":
+    main()

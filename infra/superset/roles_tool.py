@@ -1,0 +1,204 @@
+"""Create Superset's roles, dashboard grants, row-level security and example users from roles.yml.
+
+    python roles_tool.py apply ROLES_YML WAREHOUSE_PATH
+
+Run with the Superset venv's Python, SUPERSET_CONFIG_PATH set (import_assets.sh does it after importing
+the assets). Idempotent: each managed role's permissions, each dashboard's roles and each managed RLS
+filter are reset to what roles.yml says. Example users are created only when SUPERSET_USERS_FILE names a
+JSON file {username: password}; a missing password is generated (secrets) and written back (mode 600).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import duckdb
+import yaml
+
+# Logged-in viewers: Superset's own minimal "Public" set (PUBLIC_ROLE_PERMISSIONS) plus what a logged-in
+# reader needs around it (home page, dashboard list, own profile, logs of what they opened).
+VIEWER_EXTRA = {
+    ("menu_access", "Home"),
+    ("menu_access", "Dashboards"),
+    ("can_recent_activity", "Log"),
+    ("can_log", "Superset"),
+    ("can_read", "CurrentUserRestApi"),
+    ("can_write", "CurrentUserRestApi"),
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_get", "MenuApi"),
+    ("can_language_pack", "Superset"),
+    ("can_write", "DashboardPermalinkRestApi"),
+    ("can_share_dashboard", "Superset"),
+}
+# Never given to a viewer, whatever Superset's defaults become.
+VIEWER_DENY_VIEWS = {"SQLLab", "SQL Lab", "SavedQuery", "Database", "Dataset", "RowLevelSecurity", "Explore"}
+
+
+def _load(path: Path) -> dict:
+    conf = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if conf.get("version") != 1:
+        sys.exit(f"{path}: version 1 expected")
+    return conf
+
+
+def _territories(warehouse: Path) -> list[tuple[str, str]]:
+    con = duckdb.connect(str(warehouse), read_only=True, config={"enable_external_access": False})
+    try:
+        return con.execute(
+            "select code_territoire, libelle from marts.dim_territoire "
+            "where niveau = 'territoire_action' order by code_territoire"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def apply(conf_path: Path, warehouse: Path) -> None:  # noqa: C901, PLR0912, PLR0915 - one linear script
+    conf = _load(conf_path)
+    from superset.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        from superset import db
+        from superset import security_manager as sm
+        from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
+        from superset.models.core import Database
+        from superset.models.dashboard import Dashboard
+
+        def pvm(perm: str, view: str):
+            found = sm.find_permission_view_menu(perm, view)
+            return found
+
+        def pvms_of(role_name: str) -> set:
+            role = sm.find_role(role_name)
+            return set(role.permissions) if role else set()
+
+        public_set = {p for p in (pvm(a, b) for a, b in sm.PUBLIC_ROLE_PERMISSIONS) if p}
+        viewer_set = public_set | {p for p in (pvm(a, b) for a, b in VIEWER_EXTRA) if p}
+        viewer_set = {p for p in viewer_set if p.view_menu.name not in VIEWER_DENY_VIEWS}
+        bases = {"viewer": viewer_set, "public": public_set, "gamma": pvms_of("Gamma")}
+
+        roles = {}
+        for key, spec in conf["roles"].items():
+            perms = set(bases[spec["base"]])
+            for db_name in spec.get("database_access", []):
+                database = db.session.query(Database).filter_by(database_name=db_name).one_or_none()
+                if database is None:
+                    sys.exit(f"roles.yml: database {db_name!r} not imported")
+                p = sm.add_permission_view_menu("database_access", database.perm)
+                perms.add(p)
+            for builtin in spec.get("builtin_roles", []):
+                perms |= pvms_of(builtin)
+            role = sm.find_role(spec["name"]) or sm.add_role(spec["name"])
+            role.permissions = sorted(perms, key=lambda p: p.id)
+            roles[key] = role
+            print(f"[roles] {spec['name']}: {len(perms)} permissions", file=sys.stderr)
+
+        # Row-level security: one role per territoire d'action, carrying the filter on every listed table.
+        rls = conf["rls"]
+        tables = {}
+        for name in rls["tables"]:
+            table = db.session.query(SqlaTable).filter_by(schema="marts", table_name=name).one_or_none()
+            if table is not None:  # a table no dashboard uses is not imported: nothing to filter
+                tables[name] = table
+        territories = _territories(warehouse)
+        if not territories:
+            sys.exit("no territoire d'action in marts.dim_territoire: cannot build the RLS filters")
+        managed_prefix = rls["role_name"].split("{")[0]
+        territory_roles = {}
+        for code, _label in territories:
+            role_name = rls["role_name"].format(code=code)
+            role = sm.find_role(role_name) or sm.add_role(role_name)
+            role.permissions = []
+            territory_roles[code] = role
+            filter_name = f"RLS {role_name}"
+            flt = db.session.query(RowLevelSecurityFilter).filter_by(name=filter_name).one_or_none()
+            if flt is None:
+                flt = RowLevelSecurityFilter(name=filter_name)
+                db.session.add(flt)
+            flt.filter_type = "Regular"
+            flt.group_key = "territoire_action"
+            flt.description = f"Gestionnaire territorial : {code} seulement (roles.yml)"
+            flt.clause = " ".join(rls["territory_clause"].split()).format(code=code)
+            flt.roles = [role]
+            flt.tables = list(tables.values())
+        # Filters of territories that no longer exist: removed with their role.
+        for flt in db.session.query(RowLevelSecurityFilter).all():
+            if flt.name.startswith(f"RLS {managed_prefix}") and not any(
+                flt.name == f"RLS {rls['role_name'].format(code=c)}" for c, _ in territories
+            ):
+                db.session.delete(flt)
+
+        # Dashboard grants (DASHBOARD_RBAC). Admin sees all without being listed.
+        filtered = set(rls["tables"])
+        unfiltered = set(rls.get("unfiltered_tables", []))
+        grants = conf["dashboards"]
+        for dash in db.session.query(Dashboard).all():
+            keys = grants.get(dash.slug, grants["default"])
+            unknown = set(keys) - set(roles)
+            if unknown:
+                sys.exit(f"roles.yml: dashboard {dash.slug}: unknown role keys {sorted(unknown)}")
+            if "gestionnaire_territorial" in keys:
+                used = {s.datasource.table_name for s in dash.slices if s.datasource is not None}
+                loose = used - filtered - unfiltered
+                if loose:
+                    sys.exit(
+                        f"roles.yml: dashboard {dash.slug} is granted to gestionnaire_territorial but uses "
+                        f"{sorted(loose)}, which have no RLS rule (add them to rls.tables or unfiltered_tables)"
+                    )
+            dash.roles = [roles[k] for k in keys]
+            print(f"[roles] dashboard {dash.slug}: {', '.join(r.name for r in dash.roles)}", file=sys.stderr)
+
+        # Example users.
+        users_file = os.environ.get("SUPERSET_USERS_FILE")
+        if users_file:
+            path = Path(users_file)
+            passwords = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+            wanted = []
+            for spec in conf.get("example_users", []):
+                if spec.get("per_territory"):
+                    for code, label in territories:
+                        username = spec["username_template"].format(code_lower=code.lower())
+                        wanted.append((username, spec, [roles[spec["role"]], territory_roles[code]], label))
+                else:
+                    extra = [sm.find_role(r) for r in conf["roles"][spec["role"]].get("builtin_roles", [])]
+                    wanted.append((spec["username"], spec, [roles[spec["role"]], *extra], ""))
+            for username, spec, user_roles, label in wanted:
+                password = passwords.setdefault(username, secrets.token_urlsafe(15))
+                user = sm.find_user(username=username)
+                last = spec["last_name"].format(libelle=label)
+                if user is None:
+                    user = sm.add_user(
+                        username,
+                        spec["first_name"],
+                        last,
+                        f"{username}@observatoire.invalid",
+                        user_roles,
+                        password=password,
+                    )
+                    if not user:
+                        sys.exit(f"could not create user {username}")
+                else:
+                    user.roles = user_roles
+                    user.last_name = last
+                    sm.reset_password(user.id, password)
+            old_umask = os.umask(0o077)
+            try:
+                path.write_text(json.dumps(passwords, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            finally:
+                os.umask(old_umask)
+            print(f"[roles] {len(wanted)} example users, passwords in {path}", file=sys.stderr)
+        db.session.commit()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "apply":
+        apply(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        sys.exit(__doc__)
