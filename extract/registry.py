@@ -12,6 +12,7 @@ from extract.sources import (
     drees_aide_sociale_departement,
     epci_composition,
     finess_etablissements,
+    ign_contours,
     insee_cog_communes,
     insee_cog_departements,
     insee_cog_mouvements,
@@ -83,6 +84,10 @@ _ENTRIES = [
            (finess_etablissements.ONLINE_URL,),
            (finess_etablissements.SNAPSHOT_CSV, finess_etablissements.SNAPSHOT_ACTIVITES), ("nofinesset",), "@weekly",
            True, finess_etablissements.parse, fetcher=finess_etablissements.fetch),
+    Source("ign_contours", "IGN (Admin Express, via Etalab geo.api.gouv.fr / france-geojson)",
+           "Contours des communes et des EPCI (cartes du Panorama)", LO, ign_contours.MILLESIME, "geojson (+ csv ;)",
+           ign_contours.ONLINE_URLS, ign_contours.SNAPSHOT, ("niveau", "code"), YEARLY, False, ign_contours.parse,
+           fetcher=ign_contours.fetch),
 ]
 
 SOURCES: dict[str, Source] = {s.name: s for s in _ENTRIES}

@@ -15,7 +15,7 @@ CONTRACT_SOURCES = {
     "insee_cog_communes", "insee_cog_departements", "insee_cog_regions", "insee_cog_mouvements",
     "epci_composition", "insee_populations_legales", "insee_estimations_population_departement",
     "drees_aide_sociale_departement", "territoires_action", "insee_rp_communes", "insee_filosofi_communes",
-    "caf_allocataires_communes", "finess_etablissements",
+    "caf_allocataires_communes", "finess_etablissements", "ign_contours",
 }
 
 

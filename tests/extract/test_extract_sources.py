@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from extract.http import FetchError
 from extract.readers import ParseError
 from extract.registry import SOURCES
 from extract.run import extract_source
-from extract.sources import _long, caf_allocataires_communes, insee_estimations_population_departement
+from extract.sources import _long, caf_allocataires_communes, ign_contours, insee_estimations_population_departement
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
 
@@ -42,6 +43,7 @@ CONTRACT = {
     "finess_etablissements": ["nofinesset", "nofinessej", "raison_sociale", "code_commune", "categorie",
                               "libelle_categorie", "siret", "date_ouverture", "coord_x", "coord_y",
                               "systeme_coordonnees", "capacite_installee", "capacite_autorisee", "format_source"],
+    "ign_contours": ["niveau", "code", "libelle", "geojson"],
 }
 EXTRA = ["est_demonstration", "_sha256"]
 
@@ -101,6 +103,16 @@ def check_caf(df):
     assert set(df["annee"]) == {2023, 2024} and df["code_commune"].notna().all()  # June and blank dropped
 
 
+def check_contours(df):
+    auch = value(df, niveau="commune", code="32013")
+    geometry = json.loads(auch["geojson"])
+    assert auch["libelle"] == "Auch" and geometry["type"] == "MultiPolygon"
+    lon, lat = geometry["coordinates"][0][0][0]
+    assert 0.4 < lon < 0.8 and 43.5 < lat < 43.8  # WGS84 longitude, latitude
+    assert value(df, niveau="epci", code="200066926")["libelle"] == "CA Grand Auch Coeur de Gascogne"
+    assert len(df) == 4
+
+
 ONLINE = {  # source → (recorded answers in request order, check of the landing table)
     "insee_cog_communes": ([(SOURCES["insee_cog_communes"].online_urls[0], "cog_ensemble_2025_csv.zip")],
                            check_cog_communes),
@@ -121,11 +133,14 @@ ONLINE = {  # source → (recorded answers in request order, check of the landin
                            (MELODI + "DS_RP_MENAGES_COMP", "melodi_DS_RP_MENAGES_COMP.json")], check_rp),
     "insee_filosofi_communes": ([(MELODI + "DS_FILOSOFI_CC", "melodi_DS_FILOSOFI_CC.json")], check_filosofi),
     "caf_allocataires_communes": ([(caf_allocataires_communes.ONLINE_URL, "caf_s_ben_com_f_export.csv")], check_caf),
+    "ign_contours": ([(ign_contours.API + "/communes", "geo_api_communes_32_contour.geojson"),
+                      (ign_contours.API + "/epcis", "geo_api_epcis_32_contour.geojson")], check_contours),
 }
 EMPTY = {  # what an empty answer looks like for each kind of endpoint
     "insee_rp_communes": b'{"observations": [], "paging": {"isLast": true}}',
     "insee_filosofi_communes": b'{"observations": [], "paging": {"isLast": true}}',
     "caf_allocataires_communes": b"dtreffre;numcomdo;nomcom;indfoy_ndur\n",
+    "ign_contours": b'{"type": "FeatureCollection", "features": []}',
 }
 
 
@@ -207,3 +222,24 @@ def test_drees_real_sample_and_bad_files(tmp_path, settings):
     bad.write_text("source;feuille;valeur\nx;y;z\n")
     with pytest.raises(ParseError, match="colonnes attendues absentes"):
         parse([bad, titles], settings)
+
+
+def test_contours_snapshot_maps_2018_communes_to_cog_2025(settings):
+    source = SOURCES["ign_contours"]
+    df = source.parser([settings.snapshot_dir / "ign_contours" / f for f in source.snapshot_files], settings)
+    assert list(df.columns) == CONTRACT["ign_contours"]
+    merged = value(df, niveau="commune", code="32365")  # Cap d'Astarac = 32365 + 32067 + 32260 + 32413 (2018)
+    assert merged["libelle"] == "Cap d'Astarac" and len(json.loads(merged["geojson"])["coordinates"]) >= 4
+    assert not set(df["code"]) & {"32067", "32260", "32413", "32074", "64541"}
+    communes = df[df["niveau"] == "commune"]
+    assert len(communes[communes["code"].str.startswith("32")]) == 458
+    assert communes["code"].str.startswith("64").sum() == 545
+    assert value(df, niveau="epci", code="200066926")["libelle"] == "CA Grand Auch Coeur de Gascogne"
+
+
+def test_contours_refuse_unknown_geometry(tmp_path, settings):
+    bad = tmp_path / "communes-32.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+                   '{"code": "32013", "nom": "Auch"}, "geometry": {"type": "Point", "coordinates": [0.5, 43.6]}}]}')
+    with pytest.raises(ParseError, match="Point"):
+        SOURCES["ign_contours"].parser([bad], settings)

@@ -117,6 +117,12 @@ def query_from_form_data(form_data: dict[str, Any]) -> dict[str, Any]:
         query["metrics"] = list(form_data["metrics"])
         query["orderby"] = [[form_data["metrics"][0], False]]
         query["series_columns"] = list(form_data.get("groupby") or [])
+    elif viz == "deck_polygon":  # as the plugin's buildQuery: polygon column + js_columns, one metric, non-null
+        query["columns"] = list(dict.fromkeys([form_data["line_column"], *(form_data.get("js_columns") or [])]))
+        query["metrics"] = [form_data["metric"]]
+        if form_data.get("filter_nulls", True):
+            query["filters"] += [{"col": form_data["line_column"], "op": "IS NOT NULL"},
+                                 {"col": form_data["metric"], "op": "IS NOT NULL"}]
     else:
         raise AssertionError(f"viz_type {viz!r} is not mapped to a query in tests/superset/superset_api.py")
     return query

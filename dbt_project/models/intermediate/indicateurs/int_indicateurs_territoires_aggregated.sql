@@ -23,6 +23,13 @@ departements_territoires as (
 
 ),
 
+incomplets as (
+
+    -- offer-based indicators are not published where the offer file does not cover every commune
+    select * from {{ ref('int_besoins_territoires_incomplets') }}
+
+),
+
 ponts as (
 
     select
@@ -53,6 +60,11 @@ rattachees as (
         on
             unites.niveau_unite = ponts.niveau_unite
             and unites.code_unite = ponts.code_unite
+    left join incomplets
+        on
+            unites.code_indicateur = incomplets.code_indicateur
+            and ponts.code_territoire = incomplets.code_territoire
+    where incomplets.code_territoire is null
 
 ),
 

@@ -110,6 +110,46 @@ joined as (
 
 ),
 
+regles_secret as (
+
+    select
+        code_indicateur,
+        mesure_secret,
+        seuil_secret
+    from indicateurs
+    where mesure_secret is not null and seuil_secret is not null
+
+),
+
+avec_regle as (
+
+    select
+        joined.*,
+        regles_secret.mesure_secret,
+        regles_secret.seuil_secret
+    from joined
+    left join regles_secret on joined.code_indicateur = regles_secret.code_indicateur
+
+),
+
+-- Statistical secrecy (primary): the source's rule from the catalog (mesure_secret < seuil_secret, same unit,
+-- latest year not after the numerator's). A masked unit gets a null numerator and denominator, so it is
+-- counted in nb_unites_masquees and left out of every sum (which is also what prevents differencing).
+controles as (
+
+    select
+        avec_regle.*,
+        coalesce(mesures_secret.valeur < avec_regle.seuil_secret, false) as est_secret
+    from avec_regle
+    asof left join mesures as mesures_secret
+        on
+            avec_regle.mesure_secret = mesures_secret.code_mesure
+            and avec_regle.niveau_unite = mesures_secret.niveau_unite
+            and avec_regle.code_unite = mesures_secret.code_unite
+            and avec_regle.annee >= mesures_secret.annee
+
+),
+
 final as (
 
     select
@@ -117,13 +157,14 @@ final as (
         niveau_unite,
         code_unite,
         annee,
-        numerateur,
-        denominateur,
+        case when not est_secret then numerateur end as numerateur,
+        case when not est_secret then denominateur end as denominateur,
         annee_denominateur,
         a_denominateur,
         est_demonstration,
-        source
-    from joined
+        source,
+        est_secret
+    from controles
 
 )
 

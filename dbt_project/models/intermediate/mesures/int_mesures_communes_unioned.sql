@@ -28,6 +28,13 @@ caf as (
 
 ),
 
+offre as (
+
+    -- offer capacities / counts located in each commune (coverage ratios, intermediate/besoins)
+    select * from {{ ref('int_besoins_offre_mesures_communes') }}
+
+),
+
 codes as (
 
     select * from {{ ref('int_communes_codes_mapped') }}
@@ -90,6 +97,17 @@ unioned as (
         est_demonstration,
         'caf_allocataires_communes' as source
     from caf
+
+    union all
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        source
+    from offre
 
 ),
 

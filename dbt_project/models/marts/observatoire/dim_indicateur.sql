@@ -23,7 +23,9 @@ final as (
         licence,
         pourquoi,
         nature,
-        niveau_le_plus_fin
+        niveau_le_plus_fin,
+        regle_secret,
+        seuil_secret
     from indicateurs
 
 )
