@@ -21,6 +21,12 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 
+def _notify_failure(context) -> None:
+    from observatoire.notify import dag_failure_callback
+
+    dag_failure_callback(context)
+
+
 @dag(
     dag_id="refresh",
     schedule="30 2 * * *",  # every night at 02:30, Paris time
@@ -31,6 +37,8 @@ from airflow.sdk import dag, get_current_context, task
         "retries": int(os.environ.get("OBS_DAG_RETRIES", "2")),  # 0 in end-to-end tests: fail fast
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,
+        # once a task has failed for good: log + webhook/e-mail when OBS_NOTIFY_* is set (observatoire/notify.py)
+        "on_failure_callback": _notify_failure,
     },
     dagrun_timeout=timedelta(hours=2),
     doc_md=__doc__,
@@ -71,9 +79,12 @@ def refresh():
     @task
     def publish(build_summary: dict, sources: list[dict]) -> dict:
         from observatoire.config import load_settings
+        from observatoire.notify import notify_stale_sources
         from observatoire.refresh import publish_build
 
-        return publish_build(load_settings(), build_summary, list(sources))
+        published = publish_build(load_settings(), build_summary, list(sources))
+        notify_stale_sources(list(sources))  # published, but some sources kept their previous data
+        return published
 
     extracted = extract.expand(source=list_sources())
     publish(dbt_build(extracted, ingest_partners()), extracted)

@@ -26,7 +26,17 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.departement:
         env["OBS_DEPARTEMENT"] = args.departement
     settings = load_settings(env)
-    result = refresh(settings, progress=_progress)
+    try:
+        result = refresh(settings, progress=_progress)
+    except Exception as exc:
+        from observatoire.notify import notify
+
+        notify(f"Échec du rafraîchissement ({settings.mode}, département {settings.departement})",
+               f"{type(exc).__name__}: {exc}"[:4000], env=env)
+        raise
+    from observatoire.notify import notify_stale_sources
+
+    notify_stale_sources(result["sources"])
     t = result["timings"]
     print(
         f"Terminé : extraction {t['extract_s']} s, dbt build {t['dbt_build_s']} s, "
@@ -58,8 +68,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     print("  Sources :")
     for src in status["sources"]:
         demo = "  [DÉMONSTRATION]" if src["est_demonstration"] else ""
+        stale = (f"  [PÉRIMÉE : dernière réussite {src.get('last_success')} ; {src.get('error')}]"
+                 if src.get("stale") else "")
         print(f"    - {src['source']:<42} {src['rows']:>9} lignes  sha256 {src['sha256'][:12]}…  "
-              f"reçu {src['fetched_at']}{demo}\n      origine : {src['origin']}")
+              f"reçu {src['fetched_at']}{demo}{stale}\n      origine : {src['origin']}")
     _print_receptions(settings)
     return 0
 
@@ -153,11 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # every known failure class carries a French, actionable message
+        from extract.run import ExtractError
         from observatoire.dbt_build import BuildFailed
         from observatoire.lock import LockTimeout
         from observatoire.publish import PublishRefused
 
-        if isinstance(exc, BuildFailed | PublishRefused | LockTimeout):
+        if isinstance(exc, BuildFailed | PublishRefused | LockTimeout | ExtractError):
             print(f"Échec : {exc}", file=sys.stderr)
             return 1
         raise

@@ -18,7 +18,8 @@ from observatoire.dbt_build import AUDIT_FILE
 
 CONTRACT_TABLES = ("dim_territoire", "dim_indicateur", "fct_indicateur_territoire")
 
-SOURCE_COLUMNS = ("source", "sha256", "fetched_at", "origin", "mode", "est_demonstration", "rows")
+SOURCE_COLUMNS = ("source", "sha256", "fetched_at", "origin", "mode", "est_demonstration", "rows",
+                  "last_success", "stale", "error")
 
 
 class PublishRefused(RuntimeError):
@@ -81,10 +82,15 @@ def _copy_marts(build_path: Path, target: Path, publication: dict, sources: list
         )
         con.execute(
             "create table meta.sources (source varchar primary key, sha256 varchar, fetched_at timestamp, "
-            "origin varchar, mode varchar, est_demonstration boolean, rows bigint)"
+            "origin varchar, mode varchar, est_demonstration boolean, rows bigint, "
+            # freshness: last successful extract; stale = this run's fetch failed, the previous landing was kept
+            "last_success timestamp, stale boolean not null, error varchar)"
         )
         for src in sorted(sources, key=lambda s: s["source"]):
-            con.execute("insert into meta.sources values (?, ?, ?, ?, ?, ?, ?)", [src.get(c) for c in SOURCE_COLUMNS])
+            values = [src.get(c) for c in SOURCE_COLUMNS]
+            values[SOURCE_COLUMNS.index("last_success")] = src.get("last_success") or src.get("fetched_at")
+            values[SOURCE_COLUMNS.index("stale")] = bool(src.get("stale"))
+            con.execute(f"insert into meta.sources values ({', '.join('?' * len(values))})", values)
         con.execute("checkpoint")
         return counts
     finally:

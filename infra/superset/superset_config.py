@@ -29,7 +29,10 @@ if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("change-me"):
 SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME", "var/superset")).resolve()
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
 DATA_DIR = str(SUPERSET_HOME)  # Superset's own default location for uploads/examples
-SQLALCHEMY_DATABASE_URI = f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+# SUPERSET_DATABASE_URI: PostgreSQL in production (docker-compose.yml); SQLite under SUPERSET_HOME by default.
+SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_DATABASE_URI") or (
+    f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+)
 
 # Query results cache (per chart query); objects cache kept small and local too.
 DATA_CACHE_CONFIG = {

@@ -42,7 +42,8 @@ def test_every_source_lands(gers):
     assert [r["source"] for r in results] == list(SOURCES) == [line.split()[0] for line in seen]
     for r in results:
         assert set(r) == {"source", "sha256", "rows", "landing_path", "est_demonstration", "fetched_at", "origin",
-                          "changed"}
+                          "changed", "last_success", "stale", "error"}
+        assert r["stale"] is False and r["error"] is None
         df = pd.read_parquet(r["landing_path"])
         assert len(df) == r["rows"] > 0 and set(df["_sha256"]) == {r["sha256"]}
         assert df["est_demonstration"].eq(SOURCES[r["source"]].is_demonstration).all()

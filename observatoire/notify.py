@@ -1,0 +1,86 @@
+"""Alerting: tell someone when the nightly run fails (or keeps a source stale).
+
+Always logged (logger `observatoire.notify`, so Airflow's task log and the CLI's stderr show it). Also, when
+configured in the environment (.env.example):
+- OBS_NOTIFY_WEBHOOK: POST of a JSON body {"text", "title", "details", "level", "departement", "host"}
+  (`text` is what Slack, Mattermost and Teams incoming webhooks display);
+- OBS_NOTIFY_SMTP_HOST (+ _PORT [587], _USER, _PASSWORD, _FROM, _TO comma-separated): an e-mail, STARTTLS
+  unless the port is 465 (implicit TLS) or 25 (plain, internal relay).
+A notifier that fails is logged and never hides the original error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import socket
+from email.message import EmailMessage
+
+log = logging.getLogger("observatoire.notify")
+
+
+def notify(title: str, details: str = "", level: str = "error", env: dict[str, str] | None = None) -> list[str]:
+    """Send the alert through every configured channel; return the channels that succeeded ('log' first)."""
+    env = dict(os.environ if env is None else env)
+    departement = env.get("OBS_DEPARTEMENT", "32")
+    (log.error if level == "error" else log.warning)("%s\n%s", title, details)
+    sent = ["log"]
+    text = f"[Observatoire {departement}] {title}" + (f"\n{details}" if details else "")
+    webhook = env.get("OBS_NOTIFY_WEBHOOK", "").strip()
+    if webhook:
+        try:
+            import requests
+
+            response = requests.post(webhook, timeout=15, json={
+                "text": text, "title": title, "details": details, "level": level,
+                "departement": departement, "host": socket.gethostname()})
+            response.raise_for_status()
+            sent.append("webhook")
+        except Exception as exc:  # noqa: BLE001 - alerting must not mask the failure it reports
+            log.error("Alerte non envoyée au webhook : %s", exc)
+    host = env.get("OBS_NOTIFY_SMTP_HOST", "").strip()
+    if host:
+        try:
+            _send_mail(env, host, f"[Observatoire {departement}] {title}", text)
+            sent.append("email")
+        except Exception as exc:  # noqa: BLE001
+            log.error("Alerte non envoyée par courriel (%s) : %s", host, exc)
+    return sent
+
+
+def _send_mail(env: dict[str, str], host: str, subject: str, body: str) -> None:
+    port = int(env.get("OBS_NOTIFY_SMTP_PORT") or 587)
+    recipients = [r.strip() for r in env.get("OBS_NOTIFY_SMTP_TO", "").split(",") if r.strip()]
+    if not recipients:
+        raise ValueError("OBS_NOTIFY_SMTP_TO est vide")
+    message = EmailMessage()
+    message["Subject"], message["From"] = subject, env.get("OBS_NOTIFY_SMTP_FROM") or recipients[0]
+    message["To"] = ", ".join(recipients)
+    message.set_content(body)
+    smtp_cls = smtplib.SMTP_SSL if port == 465 else smtplib.SMTP
+    with smtp_cls(host, port, timeout=30) as smtp:
+        if port == 587:
+            smtp.starttls()
+        if env.get("OBS_NOTIFY_SMTP_USER"):
+            smtp.login(env["OBS_NOTIFY_SMTP_USER"], env.get("OBS_NOTIFY_SMTP_PASSWORD", ""))
+        smtp.send_message(message)
+
+
+def notify_stale_sources(sources: list[dict]) -> list[str] | None:
+    """A warning when the run kept some sources' previous data (published, but flagged stale)."""
+    stale = [s for s in sources if s.get("stale")]
+    if not stale:
+        return None
+    details = "\n".join(f"- {s['source']} : dernière réussite {s.get('last_success')} ; {s.get('error')}"
+                        for s in stale)
+    return notify(f"{len(stale)} source(s) périmée(s) : données précédentes conservées", details, level="warning")
+
+
+def dag_failure_callback(context) -> None:
+    """Airflow `on_failure_callback` (dags/refresh.py): called once a task has failed for good."""
+    ti = context.get("task_instance") or context.get("ti")
+    dag_id = getattr(context.get("dag"), "dag_id", None) or getattr(ti, "dag_id", "?")
+    task_id = getattr(ti, "task_id", "?")
+    notify(f"Échec du DAG {dag_id}, tâche {task_id} (run {context.get('run_id')})",
+           f"{type(context.get('exception')).__name__}: {context.get('exception')}")

@@ -1,0 +1,247 @@
+"""Faults the nightly run must survive (issue 6). Each test fails if its protection is removed:
+- a source that times out, answers 500 or returns garbage is retried, then its last good landing is kept and
+  flagged stale (meta.sources), the other sources still refresh, and the run still publishes;
+- a source failing with no previous landing fails the run;
+- a refresh killed (SIGKILL) in the middle of the dbt build leaves the published warehouse byte-identical;
+- two refreshes on the same inputs publish the same content.
+The HTTP faults come from a server on 127.0.0.1 started by the test; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import extract.http
+import extract.run
+from extract.http import FetchError
+from extract.run import ExtractError, extract_all
+from observatoire.config import REPO_ROOT
+from observatoire.lock import writer_lock
+from observatoire.refresh import refresh
+from tests.helpers import make_settings
+
+FAILING, HEALTHY = "insee_cog_regions", "insee_cog_departements"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class FaultyServer:
+    """/bad/<file> answers with the configured fault; /good/<file> serves the snapshot file. Counts hits."""
+
+    def __init__(self, fault: str):
+        self.fault, self.hits = fault, {"bad": 0, "good": 0}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):  # noqa: N802
+                kind = self.path.split("/")[1]
+                outer.hits[kind] = outer.hits.get(kind, 0) + 1
+                if kind == "good":
+                    body = (REPO_ROOT / "data/snapshot" / HEALTHY / Path(self.path).name).read_bytes()
+                    status = 200
+                elif outer.fault == "timeout":
+                    time.sleep(1.5)  # longer than the client's read timeout
+                    body, status = b"too late", 200
+                elif outer.fault == "500":
+                    body, status = b"Internal Server Error", 500
+                else:  # garbage: an HTML error page served with 200
+                    body, status = b"<html><body>Service temporairement indisponible</body></html>", 200
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def online(monkeypatch):
+    """Point the two sources at a local faulty server; fast retries (2 HTTP retries, 2 attempts, no sleep)."""
+    servers = []
+
+    def start(fault: str) -> FaultyServer:
+        server = FaultyServer(fault)
+        servers.append(server)
+        for name, path in ((FAILING, "/bad/v_region_2026.csv"), (HEALTHY, "/good/v_departement_2026.csv")):
+            source = extract.run.SOURCES[name]
+            monkeypatch.setitem(extract.run.SOURCES, name,
+                                dataclasses.replace(source, online_urls=(server.url + path,), fetcher=None))
+        return server
+
+    monkeypatch.setattr(extract.http, "TIMEOUT", (2, 0.5))
+    real_make_session = extract.http.make_session
+    monkeypatch.setattr(extract.run, "make_session", lambda: real_make_session(retries=2, backoff_factor=0))
+    monkeypatch.setenv("OBS_EXTRACT_ATTEMPTS", "2")
+    monkeypatch.setenv("OBS_EXTRACT_RETRY_DELAY_S", "0")
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.mark.parametrize("fault", ["timeout", "500", "garbage"])
+def test_failing_source_is_retried_then_kept_stale(fault, online, tmp_path):
+    offline = make_settings(tmp_path / "var")
+    first = {r["source"]: r for r in extract_all(offline, sources=[FAILING, HEALTHY])}  # a good landing
+    landing = offline.landing_dir / f"{FAILING}.parquet"
+    before = sha256(landing)
+
+    server = online(fault)
+    settings = make_settings(tmp_path / "var", OBS_MODE="online")
+    results = {r["source"]: r for r in extract_all(settings, sources=[FAILING, HEALTHY])}
+
+    # retried: HTTP errors and timeouts by the session (3 requests per attempt), garbage by the extract (2 attempts)
+    assert server.hits["bad"] == (2 if fault == "garbage" else 6)
+    stale = results[FAILING]
+    assert stale["stale"] is True and stale["error"]
+    assert stale["sha256"] == first[FAILING]["sha256"] and stale["rows"] == first[FAILING]["rows"]
+    assert stale["last_success"] == first[FAILING]["last_success"]
+    assert sha256(landing) == before  # the last good landing is kept, untouched
+    fresh = results[HEALTHY]  # the other source still refreshed, online (same bytes: the raw zone keeps the first)
+    assert fresh["stale"] is False and fresh["error"] is None and server.hits["good"] == 1
+
+
+def test_failing_source_without_previous_landing_fails_the_run(online, tmp_path):
+    online("500")
+    settings = make_settings(tmp_path / "var", OBS_MODE="online")
+    with pytest.raises(ExtractError, match=FAILING) as caught:
+        extract_all(settings, sources=[FAILING, HEALTHY])
+    assert [r["source"] for r in caught.value.results] == [HEALTHY]  # the others were still tried
+    assert not (settings.landing_dir / f"{FAILING}.parquet").exists()
+
+
+def _copy_var(settings, target: Path):
+    shutil.copytree(settings.var_dir, target, ignore=shutil.ignore_patterns("build", "writer.lock", "airflow"))
+    return make_settings(target)
+
+
+def test_refresh_publishes_with_a_stale_source(refreshed, tmp_path, monkeypatch):
+    settings = _copy_var(refreshed["settings"], tmp_path / "var")
+    real_fetch = extract.run.fetch
+
+    def fetch(source, settings, session=None):
+        if source.name == FAILING:
+            raise FetchError(f"{source.name}: HTTP 503 après 4 nouvelles tentatives")
+        return real_fetch(source, settings, session)
+
+    monkeypatch.setattr(extract.run, "fetch", fetch)
+    result = refresh(settings)
+    assert {s["source"] for s in result["sources"] if s["stale"]} == {FAILING}
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = dict(con.execute("select source, stale from meta.sources").fetchall())
+        error, last_success = con.execute(
+            "select error, last_success from meta.sources where source = ?", [FAILING]).fetchone()
+        regions = con.execute("select count(*) from marts.dim_territoire where niveau = 'region'").fetchone()[0]
+        mart = dict(con.execute("select source, statut from marts.fraicheur_sources").fetchall())
+    finally:
+        con.close()
+    assert rows.pop(FAILING) is True and not any(rows.values())
+    assert "HTTP 503" in error and last_success is not None
+    assert regions > 0  # the stale source's previous data is what was published
+    assert mart.pop(FAILING).startswith("Périmée") and set(mart.values()) == {"À jour"}  # dashboard's mart
+
+
+def test_refresh_killed_during_dbt_build_leaves_the_warehouse_identical(refreshed, tmp_path):
+    settings = _copy_var(refreshed["settings"], tmp_path / "var")
+    before = sha256(settings.warehouse_path)
+    env = {**os.environ, "OBS_VAR_DIR": str(settings.var_dir), "OBS_DEPARTEMENT": "32", "OBS_MODE": "offline"}
+    env.pop("OBS_WAREHOUSE_PATH", None)
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "observatoire"), "refresh"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not list(settings.build_dir.glob("*/observatoire_build.duckdb")):
+            assert proc.poll() is None, "the refresh ended before its dbt build started"
+            assert time.monotonic() < deadline, "no build file after 180 s"
+            time.sleep(0.05)
+        time.sleep(2)  # well inside dbt build (about 20 s here), past the first models
+        assert proc.poll() is None, "the refresh ended before it could be killed"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert sha256(settings.warehouse_path) == before
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)  # readable, as a reader opens it
+    try:
+        assert con.execute("select count(*) from marts.fct_indicateur_territoire").fetchone()[0] > 0
+    finally:
+        con.close()
+    assert not list(settings.warehouse_path.parent.glob(".*.tmp"))
+    with writer_lock(settings.lock_path, timeout_s=2):  # the dead writer's lock went with it
+        pass
+
+
+def _table_contents(con, catalog: str) -> dict[str, list]:
+    names = [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'marts' "
+        "order by 1", [catalog]).fetchall()]
+    rounded = lambda row: repr(tuple(f"{v:.6g}" if isinstance(v, float) else v for v in row))  # noqa: E731
+    # the dates of this run's extract attempts are the only columns expected to differ
+    run_dates = {"fraicheur_sources": " exclude (derniere_reussite, derniere_tentative)"}
+    return {name: sorted(con.execute(f'select *{run_dates.get(name, "")} from {catalog}.marts."{name}"').fetchall(),
+                         key=rounded) for name in names}
+
+
+def _same_rows(a: list[tuple], b: list[tuple]) -> bool:
+    """Equal, doubles within 1e-9 relative: DuckDB's parallel aggregation may add floats in another order from one
+    run to the next (last-bit differences in avg/stddev over threads); any real change is far larger."""
+    if len(a) != len(b):
+        return False
+    for row_a, row_b in zip(a, b, strict=True):
+        for x, y in zip(row_a, row_b, strict=True):
+            if isinstance(x, float) and isinstance(y, float):
+                if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12):
+                    return False
+            elif x != y:
+                return False
+    return True
+
+
+def test_two_refreshes_on_the_same_inputs_publish_identical_content(refreshed, tmp_path):
+    # two runs of the same code from the same raw zone, landing and snapshot history
+    first = _copy_var(refreshed["settings"], tmp_path / "var1")
+    settings = _copy_var(refreshed["settings"], tmp_path / "var2")
+    refresh(first)
+    refresh(settings)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{first.warehouse_path}' as a (read_only)")
+        con.execute(f"attach '{settings.warehouse_path}' as b (read_only)")
+        a, b = _table_contents(con, "a"), _table_contents(con, "b")
+        columns = "source, sha256, fetched_at, origin, mode, est_demonstration, rows, stale, error"
+        sources = [con.execute(f"select {columns} from {db}.meta.sources order by source").fetchall() for db in "ab"]
+    finally:
+        con.close()
+    assert a.keys() == b.keys() and len(a) >= 3
+    for name in a:
+        assert _same_rows(a[name], b[name]), f"marts.{name} differs between two refreshes of the same inputs"
+    assert sources[0] == sources[1]  # last_success is the run's own date; everything else is the same
