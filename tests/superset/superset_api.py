@@ -12,6 +12,8 @@ import re
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 
 class SupersetClient:
@@ -25,6 +27,10 @@ class SupersetClient:
     def __init__(self, base_url: str, username: str | None, password: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
+        # A connection gunicorn drops (worker recycled under load) is retried: these tests judge answers,
+        # not the transport. HTTP error statuses are never retried, so a refusal stays a refusal.
+        retry = Retry(total=3, connect=3, read=3, status=0, other=0, allowed_methods=None, backoff_factor=0.5)
+        self.http.mount("http://", HTTPAdapter(max_retries=retry))
         self.http.headers["Referer"] = self.base_url
         page = self.http.get(f"{self.base_url}/login/", timeout=30)
         page.raise_for_status()
