@@ -31,10 +31,12 @@ def make_session(retries: int = 4, backoff_factor: float = 1.0) -> requests.Sess
     return session
 
 
-def get(session: requests.Session, url: str, params: dict | list | None = None) -> requests.Response:
-    """GET with timeout; after the retries are spent, raise FetchError naming the URL and status."""
+def get(session: requests.Session, url: str, params: dict | list | None = None,
+        headers: dict | None = None) -> requests.Response:
+    """GET with timeout; after the retries are spent, raise FetchError naming the URL and status.
+    `headers` (e.g. an API token) are sent with this request only, never stored on the shared session."""
     try:
-        response = session.get(url, params=params, timeout=TIMEOUT)
+        response = session.get(url, params=params, headers=headers, timeout=TIMEOUT)
     except requests.RequestException as exc:
         raise FetchError(f"Échec de la requête {url} : {exc}") from exc
     if response.status_code >= 400:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from extract.registry_types import Fetched, Source
 from extract.sources import (
     caf_allocataires_communes,
+    data_inclusion_services,
     drees_aide_sociale_departement,
     epci_composition,
     finess_etablissements,
     ign_contours,
+    insee_bpe_communes,
     insee_cog_communes,
     insee_cog_departements,
     insee_cog_mouvements,
@@ -88,6 +90,19 @@ _ENTRIES = [
            "Contours des communes et des EPCI (cartes du Panorama)", LO, ign_contours.MILLESIME, "geojson (+ csv ;)",
            ign_contours.ONLINE_URLS, ign_contours.SNAPSHOT, ("niveau", "code"), YEARLY, False, ign_contours.parse,
            fetcher=ign_contours.fetch),
+    # No open copy of these two here: offline they land a small DEMONSTRATION snapshot (extract/demo/offre_sources.py).
+    Source("data_inclusion_services", "GIP de l'inclusion (data·inclusion API v0)",
+           "Services d'insertion et d'action sociale (data·inclusion) — jeton DATA_INCLUSION_TOKEN",
+           "Licence Ouverte / Etalab 2.0 (selon la source d'origine)", "flux courant",
+           "json (pages API) / démonstration", data_inclusion_services.ONLINE_URLS,
+           (data_inclusion_services.SNAPSHOT_SERVICES, data_inclusion_services.SNAPSHOT_STRUCTURES),
+           ("source", "id_service"), "@weekly", True, data_inclusion_services.parse,
+           fetcher=data_inclusion_services.fetch),
+    Source("insee_bpe_communes", "INSEE", "Base permanente des équipements — action sociale (communes)", LO,
+           "BPE 2023 (API) / démonstration", "json (Melodi DS_BPE) / csv démonstration",
+           insee_bpe_communes.ONLINE_URLS, (insee_bpe_communes.SNAPSHOT,),
+           ("code_commune", "annee", "type_equipement"), YEARLY, True, insee_bpe_communes.parse,
+           fetcher=insee_bpe_communes.fetch),
 ]
 
 SOURCES: dict[str, Source] = {s.name: s for s in _ENTRIES}

@@ -125,5 +125,36 @@ def test_partner_sheet_with_unmapped_action_shows_as_non_classe(refreshed, tmp_p
     assert quality == [("non classé", 1)]
     served = con.execute("select count(distinct code_territoire) from marts.fct_offre_territoire f "
                          "join marts.dim_territoire t using (code_territoire) where f.code_action = 'NC-NC-NC' "
-                         "and f.mode_comptage = 'desserte' and t.niveau = 'commune'").fetchone()[0]
-    assert served == 34  # the EPCI served, Grand Auch Coeur de Gascogne, has 34 communes
+                         "and f.mode_comptage = 'desserte' and t.niveau = 'commune' "
+                         "and t.code_epci = '200066926'").fetchone()[0]
+    # the EPCI served, Grand Auch Coeur de Gascogne, has 34 communes (other non classé offers, e.g. the
+    # demonstration data·inclusion service in Condom, serve communes outside it)
+    assert served == 34
+
+
+def test_data_inclusion_and_bpe_join_the_offer(published_warehouse):
+    """BPE: one offer row per facility of a type FINESS does not carry, per commune of the Gers, equal to the
+    file's counts; data·inclusion: every service of the Gers, classified through the crosswalk or non classé."""
+    lines = (SNAPSHOT / "insee_bpe_communes" / "insee_bpe_communes_demonstration.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader([x for x in lines.splitlines() if not x.startswith("#")], delimiter=";"))
+    with (SEEDS / "offre_correspondance_bpe.csv").open(encoding="utf-8") as handle:
+        in_scope = {r["type_equipement"] for r in csv.DictReader(handle) if r["dans_champ"] == "true"}
+    expected = Counter()
+    for r in rows:
+        if r["code_commune"].startswith("32") and r["type_equipement"] in in_scope:
+            expected[r["code_commune"]] += int(r["nombre"])
+    services = json.loads((SNAPSHOT / "data_inclusion_services" / "services-demonstration.pages.jsonl")
+                          .read_text(encoding="utf-8"))["items"]
+    gers = {s["id"] for s in services if s["code_insee"].startswith("32")}
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    got = Counter(dict(con.execute("select code_commune_implantation, count(*) from marts.fct_offre "
+                                   "where source = 'BPE' group by 1").fetchall()))
+    assert got == expected and sum(expected.values()) > 0
+    di = dict(con.execute("select code_offre, code_action from marts.fct_offre "
+                          "where source = 'data·inclusion'").fetchall())
+    assert set(di) == {f"DI-demonstration-{i}" for i in gers}
+    assert di["DI-demonstration-svc-005"] == "NC-NC-NC"  # numérique: not in the crosswalk, kept as non classé
+    assert di["DI-demonstration-svc-003"] == "ENF-PAR-LAEP"
+    hors_champ = dict(con.execute("select valeur_source, nb_lignes from marts.offre_correspondances_manquantes "
+                                  "where source = 'BPE' and statut = 'hors champ'").fetchall())
+    assert "D502" not in hors_champ and hors_champ.get("D401") == 4  # already counted through FINESS

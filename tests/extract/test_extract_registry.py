@@ -15,7 +15,8 @@ CONTRACT_SOURCES = {
     "insee_cog_communes", "insee_cog_departements", "insee_cog_regions", "insee_cog_mouvements",
     "epci_composition", "insee_populations_legales", "insee_estimations_population_departement",
     "drees_aide_sociale_departement", "territoires_action", "insee_rp_communes", "insee_filosofi_communes",
-    "caf_allocataires_communes", "finess_etablissements", "ign_contours",
+    "caf_allocataires_communes", "finess_etablissements", "ign_contours", "data_inclusion_services",
+    "insee_bpe_communes",
 }
 
 
@@ -30,7 +31,7 @@ def test_registry_declares_every_contract_source():
             source.name = "x"
     demo = {n for n, s in SOURCES.items() if s.is_demonstration}
     assert demo == {"insee_rp_communes", "insee_filosofi_communes", "caf_allocataires_communes",
-                    "finess_etablissements"}
+                    "finess_etablissements", "data_inclusion_services", "insee_bpe_communes"}
 
 
 def test_one_failing_source_does_not_stop_the_others(make_settings, tmp_path):

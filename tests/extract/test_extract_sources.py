@@ -44,6 +44,10 @@ CONTRACT = {
                               "libelle_categorie", "siret", "date_ouverture", "coord_x", "coord_y",
                               "systeme_coordonnees", "capacite_installee", "capacite_autorisee", "format_source"],
     "ign_contours": ["niveau", "code", "libelle", "geojson"],
+    "insee_bpe_communes": ["code_commune", "annee", "type_equipement", "nombre"],
+    "data_inclusion_services": ["source", "id_service", "structure_id", "nom_structure", "typologie_structure",
+                                "nom", "thematiques", "profils", "code_commune", "zone_diffusion_type",
+                                "zone_diffusion_code"],
 }
 EXTRA = ["est_demonstration", "_sha256"]
 
@@ -103,6 +107,13 @@ def check_caf(df):
     assert set(df["annee"]) == {2023, 2024} and df["code_commune"].notna().all()  # June and blank dropped
 
 
+def check_bpe(df):
+    assert value(df, code_commune="32013", type_equipement="D502")["nombre"] == 5
+    assert value(df, code_commune="2A004", type_equipement="D502")["annee"] == 2023
+    assert "A101" not in set(df["type_equipement"])  # outside action sociale (D4-D7)
+    assert len(df) == 4  # zero count and département row dropped
+
+
 def check_contours(df):
     auch = value(df, niveau="commune", code="32013")
     geometry = json.loads(auch["geojson"])
@@ -135,12 +146,14 @@ ONLINE = {  # source → (recorded answers in request order, check of the landin
     "caf_allocataires_communes": ([(caf_allocataires_communes.ONLINE_URL, "caf_s_ben_com_f_export.csv")], check_caf),
     "ign_contours": ([(ign_contours.API + "/communes", "geo_api_communes_32_contour.geojson"),
                       (ign_contours.API + "/epcis", "geo_api_epcis_32_contour.geojson")], check_contours),
+    "insee_bpe_communes": ([(MELODI + "DS_BPE", "melodi_DS_BPE.json")], check_bpe),
 }
 EMPTY = {  # what an empty answer looks like for each kind of endpoint
     "insee_rp_communes": b'{"observations": [], "paging": {"isLast": true}}',
     "insee_filosofi_communes": b'{"observations": [], "paging": {"isLast": true}}',
     "caf_allocataires_communes": b"dtreffre;numcomdo;nomcom;indfoy_ndur\n",
     "ign_contours": b'{"type": "FeatureCollection", "features": []}',
+    "insee_bpe_communes": b'{"observations": [], "paging": {"isLast": true}}',
 }
 
 

@@ -6,6 +6,8 @@
 -- A measure is emitted only if the offer holds at least one row of its actions in a covered département:
 -- FINESS lists neither EAJE nor centres sociaux, so those measures stay absent until a partner sends them.
 -- Year: FINESS is a live register (the stock at extraction), dated by the year of the run (date_reference).
+-- data·inclusion services and BPE facilities are in the offer but not in these measures: they carry no
+-- capacity (BPE EAJE rows would make 'offre_places_eaje' appear with 0 places everywhere).
 with
 
 offres as (
@@ -46,6 +48,7 @@ offres_situees as (
         communes.code_departement
     from offres
     inner join communes on offres.code_commune_implantation = communes.code_commune
+    where offres.source not in ('BPE', 'data·inclusion')
 
 ),
 
