@@ -188,8 +188,13 @@ def test_epci_comparison_covers_the_perimeter(warehouse):
 
 def test_every_indicator_carries_its_source_rule(warehouse):
     rules = warehouse.execute(
-        "select code_indicateur, regle_secret, seuil_secret, source from marts.dim_indicateur").fetchall()
-    assert all(r[1] for r in rules)
+        "select code_indicateur, regle_secret, seuil_secret, source from marts.dim_indicateur "
+        "where facteur is not null").fetchall()  # catalog indicators; partners' are published as sent
+    assert rules and all(r[1] for r in rules)
+    partners = warehouse.execute(
+        "select count(*), count(regle_secret), count(seuil_secret) from marts.dim_indicateur "
+        "where code_indicateur like '%\\_\\_%' escape '\\'").fetchone()
+    assert partners[0] > 0 and partners[1:] == (0, 0)
     for code, _, seuil, source in rules:
         if "CAF" in source and code != "population_municipale":
             assert seuil == 5, code

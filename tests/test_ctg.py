@@ -4,6 +4,7 @@ the marts, and the history of the action plan survives from one build file to th
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,38 @@ def test_example_files_reach_the_marts_as_demonstration(published_warehouse):
                                          "from marts.fct_qualite_donnees_partenaires order by 1, 2")
     assert ("FORUM", "priorites_forum", 1, "Démonstration") in quality
     assert {q[0] for q in quality} == {"CAF32", "CCAS-32013", "CD32", "CPAM32", "FORUM", "MSA"}
+
+
+def test_partner_indicators_are_published_in_the_main_fact_as_sent(published_warehouse):
+    """The CAF example indicator is in marts.fct_indicateur_territoire with its source, catalogued in
+    dim_indicateur, published as sent (the EPCI keeps the value sent, not the sum of its communes) and never
+    summed to a level the partner did not send."""
+    sha = hashlib.sha256((EXAMPLES / "caf32_indicateurs_2024.csv").read_bytes()).hexdigest()
+    facts = query(published_warehouse, """
+        select code_territoire, valeur, est_demonstration, source, nb_unites, nb_unites_masquees
+        from marts.fct_indicateur_territoire where code_indicateur = 'caf32__foyers_rsa' and annee = 2024""")
+    source = f"partenaire CAF32 — caf32_indicateurs_2024.csv (sha256 {sha[:12]}, version 1)"
+    assert {f[0]: f[1] for f in facts} == {  # 32067 is sent under its old code (now 32365)
+        "COM-32013": 1184, "COM-32107": 412, "COM-32160": 236, "COM-32365": 3, "EPCI-200066926": 1602,
+        "DEP-32": 5873}
+    assert {f[2:] for f in facts} == {(True, source, 1, 0)}
+    (libelle, theme, producteur, nature, niveau, facteur) = query(published_warehouse, """
+        select libelle, theme, producteur, nature, niveau_le_plus_fin, facteur from marts.dim_indicateur
+        where code_indicateur = 'caf32__foyers_rsa'""")[0]
+    assert (libelle, theme, nature, niveau, facteur) == (
+        "Foyers allocataires du RSA", "Indicateurs des partenaires", "démonstration", "commune", None)
+    assert producteur.startswith("Caisse d'allocations familiales")
+    panorama = query(published_warehouse, """
+        select valeur_departement, valeur_region, valeur_france, nature_donnee from marts.panorama_indicateurs
+        where code_indicateur = 'caf32__foyers_rsa' and code_territoire = 'COM-32013' and annee = 2024""")
+    assert panorama == [(5873, None, None, "Démonstration")]  # only the levels the partner sent
+    (compared,) = query(published_warehouse, "select count(*) from marts.fct_comparaison_indicateur "
+                                             "where code_indicateur like 'caf32\\_\\_%' escape '\\'")[0]
+    assert compared == 0
+    (abs_source,) = query(published_warehouse, """
+        select source from marts.fct_indicateur_territoire
+        where code_indicateur = 'ccas-32013__taux_pauvrete' and code_territoire = 'COM-32013'""")[0]
+    assert abs_source.startswith("partenaire CCAS-32013 — ccas_auch_abs_2024.csv (sha256 ")
 
 
 def _actions_file(path: Path, statut: str) -> Path:

@@ -1,6 +1,7 @@
 -- Partner and ABS indicators in one table, one row per partner x indicator x territory x year.
 -- A year sent both as a whole year (2024) and as months (2024-06) keeps the year; months alone keep the
--- latest month of the year (the fact's grain is the year, as in fct_indicateur_territoire).
+-- latest month of the year (the fact's grain is the year, as in fct_indicateur_territoire). `source` names the
+-- partner, the file and its checksum, as published in fct_indicateur_territoire and fct_indicateur_partenaire.
 with
 
 partenaires as (
@@ -65,7 +66,9 @@ final as (
         sha256_fichier,
         recu_le,
         version,
-        est_demonstration
+        est_demonstration,
+        'partenaire ' || partenaire || ' — ' || fichier
+        || ' (sha256 ' || left(sha256_fichier, 12) || ', version ' || version || ')' as source
     from ranked
     where rang_periode = 1
 

@@ -5,11 +5,14 @@
 -- summed), 'epci_perimetre' (EPCI of the perimeter: offline only the EPCI touching the configured département
 -- are built, not all EPCI of the région), 'territoires_action' (the département's territoires d'action).
 -- Territories whose value is null (secret, not covered) get no rank and do not count in the group.
+-- Catalog indicators only (seed `indicateurs`): a partner's indicator, published as sent for the territories
+-- of its file, has no comparable group (its file is not exhaustive), so it is left out.
 with
 
 panorama as (
 
     select * from {{ ref('panorama_indicateurs') }}
+    where code_indicateur in (select indicateurs.code_indicateur from {{ ref('indicateurs') }} as indicateurs)
 
 ),
 

@@ -1,7 +1,9 @@
 -- Partner and ABS indicators at the grain of fct_indicateur_territoire (indicator x territory x year), with
--- the same columns first, so that analysts can `union all by name` the two. Kept apart because a partner's
--- value is published as sent for the territory it names (never summed to other levels: a partner file is
--- not exhaustive) and its code belongs to the partner: code_indicateur = '<partner>__<partner's code>'.
+-- the same columns first, plus the partner, the file, the period and the labels (detail for the CTG and
+-- data-quality dashboards). The same rows (same code, values and source) are published in
+-- fct_indicateur_territoire, with their catalog entry in dim_indicateur: a partner's value is published as
+-- sent for the territory it names (never summed to other levels: a partner file is not exhaustive) and its
+-- code belongs to the partner: code_indicateur = '<partner>__<partner's code>'.
 with
 
 indicateurs as (
@@ -26,8 +28,7 @@ final as (
         indicateurs.denominateur,
         indicateurs.valeur,
         indicateurs.est_demonstration,
-        'partenaire ' || indicateurs.partenaire || ' — ' || indicateurs.fichier
-        || ' (version ' || indicateurs.version || ')' as source,
+        indicateurs.source,
         1 as nb_unites,
         0 as nb_unites_masquees,
         indicateurs.partenaire,

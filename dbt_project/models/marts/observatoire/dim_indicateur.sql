@@ -1,4 +1,7 @@
--- The indicator catalog (contracts §4 marts.dim_indicateur), from the reviewed seed `indicateurs`.
+-- The indicator catalog (contracts §4 marts.dim_indicateur): the reviewed seed `indicateurs`, plus one row per
+-- partner or ABS indicator (code '<partner>__<code>') described from the partner's files: label and unit of the
+-- latest row sent, finest level sent, 'démonstration' when any row comes from an example file. No factor,
+-- definitions nor secrecy rule: a partner's values are published as sent, never recomputed nor summed.
 with
 
 indicateurs as (
@@ -7,7 +10,13 @@ indicateurs as (
 
 ),
 
-final as (
+partenaires as (
+
+    select * from {{ ref('int_indicateurs_partenaires_unioned') }}
+
+),
+
+catalogue as (
 
     select
         code_indicateur,
@@ -27,6 +36,79 @@ final as (
         regle_secret,
         seuil_secret
     from indicateurs
+
+),
+
+partenaires_resumes as (
+
+    select
+        *,
+        row_number() over (
+            partition by code_indicateur order by annee desc, recu_le desc, periode desc, code_territoire asc
+        ) as rang_recent,
+        bool_or(est_demonstration) over (partition by code_indicateur) as a_demonstration,
+        bool_or(niveau_territoire = 'commune') over (partition by code_indicateur) as a_commune,
+        bool_or(niveau_territoire = 'epci') over (partition by code_indicateur) as a_epci,
+        min(annee) over (partition by code_indicateur) as premiere_annee,
+        max(annee) over (partition by code_indicateur) as derniere_annee
+    from partenaires
+
+),
+
+partenaires_producteurs as (
+
+    select
+        *,
+        case
+            when ccas is not null then ccas
+            when partenaire like 'CAF%' then 'Caisse d''allocations familiales (' || partenaire || ')'
+            when partenaire = 'MSA' then 'Mutualité sociale agricole'
+            when partenaire like 'CPAM%' then 'Caisse primaire d''assurance maladie (' || partenaire || ')'
+            when partenaire like 'UDCCAS%' then 'Union départementale des CCAS (' || partenaire || ')'
+            when partenaire like 'CD%' then 'Conseil départemental (' || partenaire || ')'
+            else partenaire
+        end as nom_partenaire
+    from partenaires_resumes
+    where rang_recent = 1
+
+),
+
+catalogue_partenaires as (
+
+    select
+        code_indicateur,
+        libelle_indicateur as libelle,
+        case
+            when type_fichier = 'indicateurs_abs' then 'Analyses des besoins sociaux (CCAS/CIAS)'
+            else 'Indicateurs des partenaires'
+        end as theme,
+        unite,
+        cast(null as integer) as facteur,
+        cast(null as varchar) as definition_numerateur,
+        cast(null as varchar) as definition_denominateur,
+        'partenaire ' || partenaire as source,
+        nom_partenaire as producteur,
+        case
+            when premiere_annee = derniere_annee then cast(derniere_annee as varchar)
+            else premiere_annee || '-' || derniere_annee
+        end as millesime,
+        cast(null as varchar) as licence,
+        'Indicateur transmis à l''observatoire par le partenaire ' || partenaire || ' (' || nom_partenaire || ') : '
+        || 'ses valeurs sont publiées telles que reçues, pour les seuls territoires du fichier, '
+        || 'sans être additionnées à d''autres niveaux.' as pourquoi,
+        case when a_demonstration then 'démonstration' else 'réel' end as nature,
+        case when a_commune then 'commune' when a_epci then 'epci' else 'departement' end as niveau_le_plus_fin,
+        cast(null as varchar) as regle_secret,
+        cast(null as integer) as seuil_secret
+    from partenaires_producteurs
+
+),
+
+final as (
+
+    select * from catalogue
+    union all by name
+    select * from catalogue_partenaires
 
 )
 

@@ -1,6 +1,9 @@
 -- One row per indicator x territory x year (contracts §4 marts.fct_indicateur_territoire).
--- valeur = facteur x numerateur / denominateur from SUMMED numerators and denominators, or the numerator for
--- counts; null (never 0) when the numerator is unknown or the denominator is unknown or 0.
+-- Catalog indicators: valeur = facteur x numerateur / denominateur from SUMMED numerators and denominators, or
+-- the numerator for counts; null (never 0) when the numerator is unknown or the denominator is unknown or 0.
+-- Partner and ABS indicators (code '<partner>__<code>', catalogued in dim_indicateur): published AS SENT for
+-- the territory and year the partner named (numerateur, denominateur and valeur unchanged), never summed to
+-- other levels (a partner file is not exhaustive), one unit and none masked; source = partner, file, sha256.
 with
 
 agreges as (
@@ -15,7 +18,13 @@ indicateurs as (
 
 ),
 
-final as (
+partenaires as (
+
+    select * from {{ ref('int_indicateurs_partenaires_unioned') }}
+
+),
+
+catalogue as (
 
     select
         agreges.code_indicateur,
@@ -35,6 +44,31 @@ final as (
         agreges.nb_unites_masquees::integer as nb_unites_masquees
     from agreges
     inner join indicateurs on agreges.code_indicateur = indicateurs.code_indicateur
+
+),
+
+indicateurs_partenaires as (
+
+    select
+        code_indicateur,
+        code_territoire,
+        annee::integer as annee,
+        numerateur::double as numerateur,
+        denominateur::double as denominateur,
+        valeur::double as valeur,
+        est_demonstration,
+        source,
+        1 as nb_unites,
+        0 as nb_unites_masquees
+    from partenaires
+
+),
+
+final as (
+
+    select * from catalogue
+    union all
+    select * from indicateurs_partenaires
 
 )
 
