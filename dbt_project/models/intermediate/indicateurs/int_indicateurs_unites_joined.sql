@@ -64,6 +64,8 @@ numerateurs as (
     select
         indicateurs.code_indicateur,
         indicateurs.code_mesure_denominateur,
+        indicateurs.mesure_secret,
+        indicateurs.seuil_secret,
         mesures.niveau_unite,
         mesures.code_unite,
         mesures.annee,
@@ -94,6 +96,8 @@ joined as (
         denominateurs.valeur as denominateur,
         denominateurs.annee as annee_denominateur,
         numerateurs.code_mesure_denominateur is not null as a_denominateur,
+        numerateurs.mesure_secret,
+        numerateurs.seuil_secret,
         numerateurs.est_demonstration or coalesce(denominateurs.est_demonstration, false) as est_demonstration,
         case
             when denominateurs.source is null or denominateurs.source = numerateurs.source
@@ -110,43 +114,21 @@ joined as (
 
 ),
 
-regles_secret as (
-
-    select
-        code_indicateur,
-        mesure_secret,
-        seuil_secret
-    from indicateurs
-    where mesure_secret is not null and seuil_secret is not null
-
-),
-
-avec_regle as (
-
-    select
-        joined.*,
-        regles_secret.mesure_secret,
-        regles_secret.seuil_secret
-    from joined
-    left join regles_secret on joined.code_indicateur = regles_secret.code_indicateur
-
-),
-
 -- Statistical secrecy (primary): the source's rule from the catalog (mesure_secret < seuil_secret, same unit,
 -- latest year not after the numerator's). A masked unit gets a null numerator and denominator, so it is
 -- counted in nb_unites_masquees and left out of every sum (which is also what prevents differencing).
 controles as (
 
     select
-        avec_regle.*,
-        coalesce(mesures_secret.valeur < avec_regle.seuil_secret, false) as est_secret
-    from avec_regle
+        joined.*,
+        coalesce(mesures_secret.valeur < joined.seuil_secret, false) as est_secret
+    from joined
     asof left join mesures as mesures_secret
         on
-            avec_regle.mesure_secret = mesures_secret.code_mesure
-            and avec_regle.niveau_unite = mesures_secret.niveau_unite
-            and avec_regle.code_unite = mesures_secret.code_unite
-            and avec_regle.annee >= mesures_secret.annee
+            joined.mesure_secret = mesures_secret.code_mesure
+            and joined.niveau_unite = mesures_secret.niveau_unite
+            and joined.code_unite = mesures_secret.code_unite
+            and joined.annee >= mesures_secret.annee
 
 ),
 
