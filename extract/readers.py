@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +35,24 @@ def read_bytes(path: Path, member: str | None = None) -> bytes:
     if not data.strip():
         raise ParseError(f"{path.name} : fichier vide")
     return data
+
+
+def json_body(data: bytes, name: str, producer: str, list_key: str) -> dict:
+    """One JSON API answer: an object carrying a list under `list_key`, or a ParseError saying what is wrong."""
+    try:
+        body = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ParseError(f"{name} : réponse {producer} qui n'est pas du JSON ({exc})") from exc
+    if not isinstance(body, dict) or not isinstance(body.get(list_key), list):
+        raise ParseError(f"{name} : réponse {producer} sans liste '{list_key}'")
+    return body
+
+
+def json_pages(path: Path, producer: str, list_key: str) -> Iterator[dict]:
+    """The pages of a paginated JSON API as stored in the raw zone: one answer per line (`*.pages.jsonl`)."""
+    for line in read_bytes(path).decode("utf-8").splitlines():
+        if line.strip():
+            yield json_body(line.encode("utf-8"), path.name, producer, list_key)
 
 
 def read_csv(path: Path, sep: str, member: str | None = None, columns: list[str] | None = None) -> pd.DataFrame:

@@ -9,14 +9,13 @@ received, one JSON document per line (`<DATASET>.pages.jsonl`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import requests
 
 from extract.http import get
-from extract.readers import ParseError, read_bytes
+from extract.readers import ParseError, json_body, json_pages
 from extract.registry_types import Fetched
 
 BASE = "https://api.insee.fr/melodi/data"
@@ -32,29 +31,17 @@ def fetch(session: requests.Session, dataset: str, communes: list[str], filters:
         while url:
             response = get(session, url, query)
             pages.append(response.content.decode("utf-8").replace("\n", " "))
-            paging = _json(response.content, dataset).get("paging") or {}
+            paging = json_body(response.content, dataset, "Melodi", "observations").get("paging") or {}
             url = None if paging.get("isLast", True) else paging.get("next")
             query = None
     return Fetched(f"{dataset}.pages.jsonl", ("\n".join(pages) + "\n").encode("utf-8"), f"{BASE}/{dataset}")
 
 
-def _json(data: bytes, name: str) -> dict:
-    try:
-        body = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ParseError(f"{name} : réponse Melodi qui n'est pas du JSON ({exc})") from exc
-    if not isinstance(body, dict) or not isinstance(body.get("observations"), list):
-        raise ParseError(f"{name} : réponse Melodi sans liste 'observations'")
-    return body
-
-
 def observations(path: Path) -> pd.DataFrame:
     """One row per commune observation: its dimensions as columns, plus code_commune, annee, valeur."""
     rows = []
-    for line in read_bytes(path).decode("utf-8").splitlines():
-        if not line.strip():
-            continue
-        for obs in _json(line.encode("utf-8"), path.name)["observations"]:
+    for page in json_pages(path, "Melodi", "observations"):
+        for obs in page["observations"]:
             dims = dict(obs.get("dimensions") or {})
             geo = dims.get("GEO", "")
             if "-COM-" not in f"-{geo}":

@@ -18,7 +18,6 @@ real thematique and profil codes of the data·inclusion référentiel, Gers and 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import pandas as pd
 import requests
 
 from extract.http import FetchError, get
-from extract.readers import ParseError, read_bytes
+from extract.readers import ParseError, json_body, json_pages
 from extract.registry_types import Fetched
 
 API = "https://api.data.inclusion.beta.gouv.fr/api/v0"
@@ -47,7 +46,7 @@ def _pages(session: requests.Session, url: str, departement: str, token: str) ->
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     while page <= MAX_PAGES:
         response = get(session, url, {"departement": departement, "page": page, "size": PAGE_SIZE}, headers)
-        body = _json(response.content, url)
+        body = json_body(response.content, url, "data·inclusion", "items")
         pages.append(response.content.decode("utf-8").replace("\n", " "))
         last = body.get("pages")
         if not body["items"] or last is None or page >= int(last):
@@ -67,22 +66,8 @@ def fetch(session: requests.Session, settings) -> list[Fetched]:
     return out
 
 
-def _json(data: bytes, name: str) -> dict:
-    try:
-        body = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ParseError(f"{name} : réponse data·inclusion qui n'est pas du JSON ({exc})") from exc
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise ParseError(f"{name} : réponse data·inclusion sans liste 'items'")
-    return body
-
-
 def _items(path: Path) -> list[dict]:
-    items = []
-    for line in read_bytes(path).decode("utf-8").splitlines():
-        if line.strip():
-            items.extend(i for i in _json(line.encode("utf-8"), path.name)["items"] if isinstance(i, dict))
-    return items
+    return [i for page in json_pages(path, "data·inclusion", "items") for i in page["items"] if isinstance(i, dict)]
 
 
 def _codes(value) -> str | None:
