@@ -25,13 +25,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     env["OBS_MODE"] = args.mode
     if args.departement:
         env["OBS_DEPARTEMENT"] = args.departement
+    if args.scope:
+        env["OBS_SCOPE"] = args.scope
     settings = load_settings(env)
     try:
         result = refresh(settings, progress=_progress)
     except Exception as exc:
         from observatoire.notify import notify
 
-        notify(f"Échec du rafraîchissement ({settings.mode}, département {settings.departement})",
+        notify(f"Échec du rafraîchissement ({settings.mode}, département {settings.departement}, "
+               f"périmètre {settings.scope})",
                f"{type(exc).__name__}: {exc}"[:4000], env=env)
         raise
     from observatoire.notify import notify_stale_sources
@@ -62,8 +65,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 1
     pub = status["publication"]
     print(f"Entrepôt publié : {settings.warehouse_path}")
-    print(f"  publié le {pub['published_at']} UTC — département {pub['departement']}, mode {pub['mode']}, "
-          f"dbt {pub['dbt_version']}")
+    print(f"  publié le {pub['published_at']} UTC — département {pub['departement']}, "
+          f"périmètre {pub['perimetre']}, mode {pub['mode']}, dbt {pub['dbt_version']}")
     print("  Tables (schéma marts) : " + ", ".join(f"{k} ({v} lignes)" for k, v in status["tables"].items()))
     print("  Sources :")
     for src in status["sources"]:
@@ -136,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="API publiques (réseau requis)")
     p_refresh.set_defaults(mode=os.environ.get("OBS_MODE", "offline"), func=cmd_refresh)
     p_refresh.add_argument("--departement", help="code du département (défaut : OBS_DEPARTEMENT ou 32)")
+    p_refresh.add_argument("--scope", choices=["departement", "france"],
+                           help="périmètre : le département et les EPCI qui le touchent (défaut), ou toute la "
+                                "France (défaut : OBS_SCOPE)")
 
     p_status = sub.add_parser("status", help="ce qui est publié, quand, à partir de quelles sources")
     p_status.add_argument("--json", action="store_true", help="sortie JSON")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+SCOPES = ("departement", "france")
 _DEPARTEMENT_RE = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
 
@@ -23,6 +24,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     departement: str  # code du département, text ('32', '64', '2A')
+    scope: str  # 'departement' (its communes and every EPCI touching it, default) or 'france' (every commune)
     mode: str  # 'offline' (embedded snapshot, default) or 'online' (public APIs)
     var_dir: Path
     warehouse_path: Path  # published, read-only warehouse (public contract)
@@ -57,6 +59,7 @@ class Settings:
         """Environment variables the dbt project reads (profiles.yml, sources, vars)."""
         return {
             "OBS_DEPARTEMENT": self.departement,
+            "OBS_SCOPE": self.scope,
             "OBS_LANDING_DIR": str(self.landing_dir),
             "OBS_BUILD_PATH": str(build_path),
         }
@@ -81,9 +84,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     mode = env.get("OBS_MODE", "offline").strip().lower()
     if mode not in {"offline", "online"}:
         raise ConfigError(f"OBS_MODE={mode!r} : valeurs possibles 'offline' (défaut) ou 'online'.")
+    scope = env.get("OBS_SCOPE", "departement").strip().lower()
+    if scope not in SCOPES:
+        raise ConfigError(
+            f"OBS_SCOPE={env.get('OBS_SCOPE')!r} : valeurs possibles 'departement' (défaut : le département "
+            "configuré et les EPCI qui le touchent) ou 'france' (toutes les communes, EPCI et départements)."
+        )
     var_dir = _path(env, "OBS_VAR_DIR", REPO_ROOT / "var")
     return Settings(
         departement=departement,
+        scope=scope,
         mode=mode,
         var_dir=var_dir,
         warehouse_path=_path(env, "OBS_WAREHOUSE_PATH", var_dir / "warehouse" / "observatoire.duckdb"),

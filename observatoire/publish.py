@@ -71,10 +71,11 @@ def _copy_marts(build_path: Path, target: Path, publication: dict, sources: list
         con.execute("create schema meta")
         con.execute(
             "create table meta.publication as select ?::timestamp as published_at, ?::varchar as departement, "
-            "?::varchar as mode, ?::varchar as dbt_version, ?::double as build_seconds",
+            "?::varchar as perimetre, ?::varchar as mode, ?::varchar as dbt_version, ?::double as build_seconds",
             [
                 datetime.now(UTC).replace(tzinfo=None),
                 publication["departement"],
+                publication.get("perimetre", "departement"),
                 publication["mode"],
                 publication.get("dbt_version"),
                 publication.get("build_seconds"),

@@ -58,6 +58,7 @@ def build(settings: Settings, build_path: Path, progress: Progress | None = None
 def publish_build(settings: Settings, build_summary: dict, sources: list[dict]) -> dict:
     publication = {
         "departement": settings.departement,
+        "perimetre": settings.scope,
         "mode": settings.mode,
         "dbt_version": build_summary.get("dbt_version"),
         "build_seconds": build_summary.get("seconds"),
@@ -80,7 +81,7 @@ def refresh(settings: Settings, progress: Progress | None = None, run_id: str | 
     say = progress or (lambda _msg: None)
     timings = {}
     started = time.monotonic()
-    say(f"Extraction des sources ({settings.mode}, département {settings.departement})…")
+    say(f"Extraction des sources ({settings.mode}, département {settings.departement}, périmètre {settings.scope})…")
     sources = extract_sources(settings, progress=say)
     say("Fichiers des partenaires (boîte de dépôt)…")
     partners = ingest_partners(settings, progress=say)

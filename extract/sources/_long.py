@@ -42,7 +42,8 @@ def finish(df: pd.DataFrame, mesures: list[str], name: str) -> pd.DataFrame:
 
 
 def perimetre(settings) -> list[str]:
-    """Commune codes to ask an API for: the département's communes and those of every EPCI touching it."""
+    """Commune codes to ask an API for: the département's communes and those of every EPCI touching it,
+    or every current commune with OBS_SCOPE=france."""
     from extract.sources import epci_composition, insee_cog_communes
 
     def load(module, name):
@@ -53,6 +54,9 @@ def perimetre(settings) -> list[str]:
 
     cog = load(insee_cog_communes, "insee_cog_communes")
     epci = load(epci_composition, "epci_composition")
-    dep = set(cog.loc[(cog["typecom"] == "COM") & (cog["code_departement"] == settings.departement), "code_commune"])
+    communes = cog.loc[cog["typecom"] == "COM"]
+    if settings.scope == "france":
+        return sorted(communes["code_commune"])
+    dep = set(communes.loc[communes["code_departement"] == settings.departement, "code_commune"])
     sirens = set(epci.loc[epci["code_commune"].isin(dep), "siren_epci"])
     return sorted(dep | set(epci.loc[epci["siren_epci"].isin(sirens), "code_commune"]))

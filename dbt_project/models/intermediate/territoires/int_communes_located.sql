@@ -1,6 +1,7 @@
 -- Every current commune of France with its EPCI, its territoire d'action, its latest legal population,
--- and the perimeter flags: inside the configured département, and inside the perimeter (the département's
--- communes plus every commune of an EPCI that has at least one commune in it, so cross-border EPCI are whole).
+-- and the perimeter flags: inside the configured département, and inside the perimeter. With scope
+-- 'departement' the perimeter is the département's communes plus every commune of an EPCI that has at least
+-- one commune in it (cross-border EPCI are whole); with scope 'france' it is every commune.
 with
 
 communes as (
@@ -127,7 +128,8 @@ final as (
         located.population_municipale,
         located.est_dans_departement,
         (
-            located.est_dans_departement
+            {{ var("scope") == "france" }}
+            or located.est_dans_departement
             or epci_du_departement.code_epci is not null
         ) as est_dans_perimetre
     from located

@@ -31,6 +31,27 @@ departement_configure as (
 
 ),
 
+-- An EPCI's département: the configured one when the EPCI touches it, otherwise the département holding
+-- most of its population (an EPCI may straddle several).
+departement_par_epci as (
+
+    select
+        code_epci,
+        code_departement,
+        code_region
+    from communes
+    where est_dans_perimetre and code_epci is not null
+    group by code_epci, code_departement, code_region
+    qualify row_number() over (
+        partition by code_epci
+        order by
+            (code_departement = '{{ var("departement") }}') desc,
+            sum(coalesce(population_municipale, 0)) desc,
+            code_departement asc
+    ) = 1
+
+),
+
 niveau_commune as (
 
     select
@@ -58,13 +79,13 @@ niveau_epci as (
         min(communes.libelle_epci) as libelle,
         communes.code_epci,
         null as code_territoire_action,
-        min(departement_configure.code_departement) as code_departement,
-        min(departement_configure.code_region) as code_region,
+        min(departement_par_epci.code_departement) as code_departement,
+        min(departement_par_epci.code_region) as code_region,
         bool_or(communes.est_dans_departement) as est_dans_departement,
         count(distinct communes.code_departement) > 1 as est_interdepartemental
     from communes
-    cross join departement_configure
-    where communes.est_dans_perimetre and communes.code_epci is not null
+    inner join departement_par_epci on communes.code_epci = departement_par_epci.code_epci
+    where communes.est_dans_perimetre
     group by communes.code_epci
 
 ),

@@ -1,5 +1,5 @@
 -- Denormalised table for the dashboards (contracts §4 marts.panorama_indicateurs): every fact with its
--- territory and indicator labels, and the same indicator and year for the configured département, its
+-- territory and indicator labels, and the same indicator and year for the territory's département, its
 -- région and France, for comparison.
 with
 
@@ -24,26 +24,24 @@ indicateurs as (
 departement_configure as (
 
     select
-        code_territoire as code_territoire_departement,
-        'REG-' || code_region as code_territoire_region
+        code as code_departement,
+        code_region
     from territoires
     where niveau = 'departement' and code = '{{ var("departement") }}'
 
 ),
 
-references_comparaison as (
+-- Each territory is compared with its own département and région (an EPCI's département is the one that
+-- holds it, see int_territoires_unioned); France and the régions fall back on the configured département.
+references_territoire as (
 
     select
-        faits.code_indicateur,
-        faits.annee,
-        max(case when faits.code_territoire = departement_configure.code_territoire_departement then faits.valeur end)
-            as valeur_departement,
-        max(case when faits.code_territoire = departement_configure.code_territoire_region then faits.valeur end)
-            as valeur_region,
-        max(case when faits.code_territoire = 'FR' then faits.valeur end) as valeur_france
-    from faits
+        territoires.code_territoire,
+        'DEP-' || coalesce(territoires.code_departement, departement_configure.code_departement)
+            as code_territoire_departement,
+        'REG-' || coalesce(territoires.code_region, departement_configure.code_region) as code_territoire_region
+    from territoires
     cross join departement_configure
-    group by faits.code_indicateur, faits.annee
 
 ),
 
@@ -74,16 +72,28 @@ final as (
         indicateurs.theme,
         indicateurs.unite,
         case when faits.est_demonstration then 'Démonstration' else 'Réel' end as nature_donnee,
-        references_comparaison.valeur_departement,
-        references_comparaison.valeur_region,
-        references_comparaison.valeur_france
+        valeurs_departement.valeur as valeur_departement,
+        valeurs_region.valeur as valeur_region,
+        valeurs_france.valeur as valeur_france
     from faits
     inner join territoires on faits.code_territoire = territoires.code_territoire
     inner join indicateurs on faits.code_indicateur = indicateurs.code_indicateur
-    left join references_comparaison
+    inner join references_territoire on faits.code_territoire = references_territoire.code_territoire
+    left join faits as valeurs_departement
         on
-            faits.code_indicateur = references_comparaison.code_indicateur
-            and faits.annee = references_comparaison.annee
+            faits.code_indicateur = valeurs_departement.code_indicateur
+            and faits.annee = valeurs_departement.annee
+            and references_territoire.code_territoire_departement = valeurs_departement.code_territoire
+    left join faits as valeurs_region
+        on
+            faits.code_indicateur = valeurs_region.code_indicateur
+            and faits.annee = valeurs_region.annee
+            and references_territoire.code_territoire_region = valeurs_region.code_territoire
+    left join faits as valeurs_france
+        on
+            faits.code_indicateur = valeurs_france.code_indicateur
+            and faits.annee = valeurs_france.annee
+            and valeurs_france.code_territoire = 'FR'
 
 )
 
