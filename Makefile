@@ -64,9 +64,10 @@ test: setup lint ## lint, then every test: unit, dbt build, Airflow end-to-end, 
 refresh: $(PIPE)/.installed ## refresh the warehouse by hand (offline), without Airflow
 	$(PIPE)/bin/observatoire refresh
 
-bench: $(PIPE)/.installed $(SUPER)/.installed ## print refresh timings (bare, Airflow) and chart latencies
+bench: $(PIPE)/.installed $(SUPER)/.installed ## print refresh timings (bare, Airflow), chart latencies, national scale
 	$(PIPE)/bin/python bench/refresh.py
 	$(PIPE)/bin/python bench/dashboards.py
+	$(PIPE)/bin/python bench/scale.py
 
 docs: $(PIPE)/.installed ## dbt docs (lineage, data dictionary) + mart contract into var/docs, served at /observatoire-docs/
 	$(PIPE)/bin/python infra/superset/build_docs.py
