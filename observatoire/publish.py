@@ -48,6 +48,15 @@ def publish(build_path: Path, warehouse_path: Path, publication: dict, sources: 
     return {"warehouse_path": str(warehouse_path), "tables": tables}
 
 
+def remove_leftovers(warehouse_path: Path) -> list[Path]:
+    """Delete the temporary files of publishes killed before their swap. Call only under the writer lock:
+    no other publish can then be writing its own temporary file."""
+    leftovers = sorted(warehouse_path.parent.glob(f".{warehouse_path.name}.*.tmp"))
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
+
+
 def _copy_marts(build_path: Path, target: Path, publication: dict, sources: list[dict]) -> dict[str, int]:
     con = duckdb.connect(str(target))
     try:

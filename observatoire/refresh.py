@@ -18,7 +18,7 @@ from pathlib import Path
 from observatoire.config import Settings
 from observatoire.dbt_build import run_dbt_build
 from observatoire.lock import writer_lock
-from observatoire.publish import publish
+from observatoire.publish import publish, remove_leftovers
 
 Progress = Callable[[str], None]
 KEEP_BUILDS = 2  # the newest build folders kept for inspection; older ones are deleted after a publish
@@ -65,12 +65,15 @@ def publish_build(settings: Settings, build_summary: dict, sources: list[dict]) 
     }
     build_path = Path(build_summary["build_path"])
     with writer_lock(settings.lock_path):
+        remove_leftovers(settings.warehouse_path)
         result = publish(build_path, settings.warehouse_path, publication, sources)
     prune_builds(settings, keep=build_path.parent)
     return result
 
 
 def prune_builds(settings: Settings, keep: Path) -> None:
+    if not settings.build_dir.is_dir():
+        return
     folders = sorted((p for p in settings.build_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for folder in folders[:-KEEP_BUILDS]:
         if folder != keep:

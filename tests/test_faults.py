@@ -1,8 +1,11 @@
 """Faults the nightly run must survive (issue 6). Each test fails if its protection is removed:
 - a source that times out, answers 500 or returns garbage is retried, then its last good landing is kept and
   flagged stale (meta.sources), the other sources still refresh, and the run still publishes;
-- a source failing with no previous landing fails the run;
-- a refresh killed (SIGKILL) in the middle of the dbt build leaves the published warehouse byte-identical;
+- a source failing with no previous landing fails the run; a run that kept a source stale sends a warning;
+- a refresh killed (SIGKILL) in the middle of the dbt build leaves the published warehouse byte-identical (the
+  build goes to a file of its own);
+- a publish killed (SIGKILL) once the new warehouse is written, before it replaces the published one, leaves the
+  published warehouse byte-identical (copy to a temporary file, then os.replace);
 - two refreshes on the same inputs publish the same content.
 The HTTP faults come from a server on 127.0.0.1 started by the test; nothing leaves the machine.
 """
@@ -11,14 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -29,9 +35,10 @@ import extract.http
 import extract.run
 from extract.http import FetchError
 from extract.run import ExtractError, extract_all
+from observatoire import cli
 from observatoire.config import REPO_ROOT
 from observatoire.lock import writer_lock
-from observatoire.refresh import refresh
+from observatoire.refresh import publish_build, refresh
 from tests.helpers import make_settings
 
 FAILING, HEALTHY = "insee_cog_regions", "insee_cog_departements"
@@ -85,21 +92,27 @@ class FaultyServer:
 
 @pytest.fixture
 def online(monkeypatch):
-    """Point the two sources at a local faulty server; fast retries (2 HTTP retries, 2 attempts, no sleep)."""
-    servers = []
+    """Point the two sources at a local faulty server. The session is the production one (its retry count) with no
+    backoff sleep and a 0.5 s read timeout; 2 extract attempts, no delay between them. `start(fault)` returns the
+    server and the sessions the extract built."""
+    servers, sessions = [], []
 
-    def start(fault: str) -> FaultyServer:
+    def start(fault: str) -> tuple[FaultyServer, list]:
         server = FaultyServer(fault)
         servers.append(server)
         for name, path in ((FAILING, "/bad/v_region_2026.csv"), (HEALTHY, "/good/v_departement_2026.csv")):
             source = extract.run.SOURCES[name]
             monkeypatch.setitem(extract.run.SOURCES, name,
                                 dataclasses.replace(source, online_urls=(server.url + path,), fetcher=None))
-        return server
+        return server, sessions
+
+    def make_session():
+        sessions.append(real_make_session(backoff_factor=0))
+        return sessions[-1]
 
     monkeypatch.setattr(extract.http, "TIMEOUT", (2, 0.5))
     real_make_session = extract.http.make_session
-    monkeypatch.setattr(extract.run, "make_session", lambda: real_make_session(retries=2, backoff_factor=0))
+    monkeypatch.setattr(extract.run, "make_session", make_session)
     monkeypatch.setenv("OBS_EXTRACT_ATTEMPTS", "2")
     monkeypatch.setenv("OBS_EXTRACT_RETRY_DELAY_S", "0")
     yield start
@@ -114,12 +127,16 @@ def test_failing_source_is_retried_then_kept_stale(fault, online, tmp_path):
     landing = offline.landing_dir / f"{FAILING}.parquet"
     before = sha256(landing)
 
-    server = online(fault)
+    server, sessions = online(fault)
     settings = make_settings(tmp_path / "var", OBS_MODE="online")
     results = {r["source"]: r for r in extract_all(settings, sources=[FAILING, HEALTHY])}
 
-    # retried: HTTP errors and timeouts by the session (3 requests per attempt), garbage by the extract (2 attempts)
-    assert server.hits["bad"] == (2 if fault == "garbage" else 6)
+    # retried: HTTP errors and timeouts by the session (1 + its retries per attempt), garbage by the extract
+    # (OBS_EXTRACT_ATTEMPTS=2); the session is the one the extract built, as configured in production
+    assert len(sessions) == 1
+    retries = sessions[0].get_adapter(server.url).max_retries.total
+    assert retries >= 1, "the HTTP session must retry 5xx answers and timeouts"
+    assert server.hits["bad"] == (2 if fault == "garbage" else 2 * (1 + retries))
     stale = results[FAILING]
     assert stale["stale"] is True and stale["error"]
     assert stale["sha256"] == first[FAILING]["sha256"] and stale["rows"] == first[FAILING]["rows"]
@@ -143,7 +160,7 @@ def _copy_var(settings, target: Path):
     return make_settings(target)
 
 
-def test_refresh_publishes_with_a_stale_source(refreshed, tmp_path, monkeypatch):
+def test_refresh_publishes_with_a_stale_source_and_warns(refreshed, tmp_path, monkeypatch, caplog):
     settings = _copy_var(refreshed["settings"], tmp_path / "var")
     real_fetch = extract.run.fetch
 
@@ -153,8 +170,14 @@ def test_refresh_publishes_with_a_stale_source(refreshed, tmp_path, monkeypatch)
         return real_fetch(source, settings, session)
 
     monkeypatch.setattr(extract.run, "fetch", fetch)
-    result = refresh(settings)
-    assert {s["source"] for s in result["sources"] if s["stale"]} == {FAILING}
+    for name in [n for n in os.environ if n.startswith("OBS_")]:  # the CLI reads its settings from the environment
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OBS_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("OBS_DEPARTEMENT", settings.departement)
+    with caplog.at_level(logging.WARNING, logger="observatoire.notify"):
+        assert cli.main(["refresh"]) == 0  # the run succeeds, as the nightly job runs it
+    alerts = [r.getMessage() for r in caplog.records if r.name == "observatoire.notify"]
+    assert len(alerts) == 1 and "périmée" in alerts[0] and FAILING in alerts[0] and "HTTP 503" in alerts[0]
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         rows = dict(con.execute("select source, stale from meta.sources").fetchall())
@@ -170,34 +193,104 @@ def test_refresh_publishes_with_a_stale_source(refreshed, tmp_path, monkeypatch)
     assert mart.pop(FAILING).startswith("Périmée") and set(mart.values()) == {"À jour"}  # dashboard's mart
 
 
+def _folder(path: Path) -> dict[str, str]:
+    """Every entry of a folder: its name and, for a file, its sha256."""
+    return {p.name: sha256(p) if p.is_file() else "folder" for p in sorted(path.iterdir())}
+
+
+def _read_published(warehouse: Path):
+    """Open the warehouse as a reader does, check it holds the contract's fact table, return its publication date."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.fct_indicateur_territoire").fetchone()[0] > 0
+        return con.execute("select published_at from meta.publication").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _kill_when(proc: subprocess.Popen, ready: Callable[[str], bool], what: str) -> None:
+    """Read the child's output until a line satisfies `ready`, then SIGKILL it. A watchdog kills a child that
+    hangs, so the test cannot hang; no duration is asserted."""
+    watchdog = threading.Timer(600, proc.kill)
+    watchdog.start()
+    try:
+        for line in proc.stdout:
+            if ready(line):
+                break
+        else:
+            pytest.fail(f"the process ended (exit {proc.wait()}) before {what}")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.wait(timeout=60)
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+
+
 def test_refresh_killed_during_dbt_build_leaves_the_warehouse_identical(refreshed, tmp_path):
     settings = _copy_var(refreshed["settings"], tmp_path / "var")
-    before = sha256(settings.warehouse_path)
+    warehouse_dir = settings.warehouse_path.parent
+    before = _folder(warehouse_dir)
     env = {**os.environ, "OBS_VAR_DIR": str(settings.var_dir), "OBS_DEPARTEMENT": "32", "OBS_MODE": "offline"}
     env.pop("OBS_WAREHOUSE_PATH", None)
     proc = subprocess.Popen([str(Path(sys.executable).parent / "observatoire"), "refresh"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while not list(settings.build_dir.glob("*/observatoire_build.duckdb")):
-            assert proc.poll() is None, "the refresh ended before its dbt build started"
-            assert time.monotonic() < deadline, "no build file after 180 s"
-            time.sleep(0.05)
-        time.sleep(2)  # well inside dbt build (about 20 s here), past the first models
-        assert proc.poll() is None, "the refresh ended before it could be killed"
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    assert sha256(settings.warehouse_path) == before
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)  # readable, as a reader opens it
-    try:
-        assert con.execute("select count(*) from marts.fct_indicateur_territoire").fetchone()[0] > 0
-    finally:
-        con.close()
-    assert not list(settings.warehouse_path.parent.glob(".*.tmp"))
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+
+    def a_quarter_of_the_build_done(line: str) -> bool:  # dbt's progress lines: "[  11.2 s] 5 of 428 OK created…"
+        match = re.search(r"\] (\d+) of (\d+) ", line)
+        return match is not None and int(match[1]) >= int(match[2]) // 4
+
+    _kill_when(proc, a_quarter_of_the_build_done, "a quarter of its dbt build")
+    assert _folder(warehouse_dir) == before  # the published file, byte-identical, and nothing else written there
+    _read_published(settings.warehouse_path)
     with writer_lock(settings.lock_path, timeout_s=2):  # the dead writer's lock went with it
         pass
+
+
+PUBLISH_THEN_WAIT = """
+import sys
+from pathlib import Path
+
+import observatoire.publish as p
+
+real_copy_marts = p._copy_marts
+
+
+def copy_marts_then_wait(*args):
+    tables = real_copy_marts(*args)
+    print("written", flush=True)  # the new warehouse is complete, not yet handed to readers
+    sys.stdin.read()  # until killed
+    return tables
+
+
+p._copy_marts = copy_marts_then_wait
+p.publish(Path(sys.argv[1]), Path(sys.argv[2]), {"departement": "32", "mode": "offline"}, [])
+"""
+
+
+def test_publish_killed_before_the_swap_leaves_the_warehouse_identical(refreshed, tmp_path):
+    build_path = Path(refreshed["result"]["build"]["build_path"])
+    settings = _copy_var(refreshed["settings"], tmp_path / "var")
+    warehouse = settings.warehouse_path
+    published = lambda: {k: v for k, v in _folder(warehouse.parent).items() if not k.startswith(".")}  # noqa: E731
+    before = published()
+    assert warehouse.name in before
+    proc = subprocess.Popen([sys.executable, "-c", PUBLISH_THEN_WAIT, str(build_path), str(warehouse)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _kill_when(proc, lambda line: line.strip() == "written", "its new warehouse was written")
+    finally:
+        proc.stdin.close()
+    # what readers open (every file but hidden temporary ones) is untouched, and still readable
+    assert published() == before
+    published_at = _read_published(warehouse)
+    leftovers = sorted(warehouse.parent.glob(f".{warehouse.name}.*.tmp"))
+    assert leftovers  # the killed publish's half-written file
+    # the next publish (as the pipeline runs it, under the writer lock) goes through and clears what was left
+    publish_build(settings, refreshed["result"]["build"], [])
+    assert _read_published(warehouse) > published_at
+    assert not any(path.exists() for path in leftovers)
 
 
 def _table_contents(con, catalog: str) -> dict[str, list]:
