@@ -5,7 +5,8 @@ configured in the environment (.env.example):
 - OBS_NOTIFY_WEBHOOK: POST of a JSON body {"text", "title", "details", "level", "departement", "host"}
   (`text` is what Slack, Mattermost and Teams incoming webhooks display);
 - OBS_NOTIFY_SMTP_HOST (+ _PORT [587], _USER, _PASSWORD, _FROM, _TO comma-separated): an e-mail, STARTTLS
-  unless the port is 465 (implicit TLS) or 25 (plain, internal relay).
+  unless the port is 465 (implicit TLS) or 25 (plain, internal relay); OBS_NOTIFY_SMTP_STARTTLS=1 or 0 overrides
+  that choice (0: a plain internal relay on another port, 1025 or 2525 for instance).
 A notifier that fails is logged and never hides the original error.
 """
 
@@ -15,6 +16,7 @@ import logging
 import os
 import smtplib
 import socket
+import ssl
 from email.message import EmailMessage
 
 log = logging.getLogger("observatoire.notify")
@@ -58,13 +60,30 @@ def _send_mail(env: dict[str, str], host: str, subject: str, body: str) -> None:
     message["Subject"], message["From"] = subject, env.get("OBS_NOTIFY_SMTP_FROM") or recipients[0]
     message["To"] = ", ".join(recipients)
     message.set_content(body)
-    smtp_cls = smtplib.SMTP_SSL if port == 465 else smtplib.SMTP
-    with smtp_cls(host, port, timeout=30) as smtp:
-        if port == 587:
-            smtp.starttls()
+    starttls = port != 465 and _starttls(env, port)
+    tls = ssl.create_default_context()  # verifies the server's certificate and name (system CAs, SSL_CERT_FILE)
+    if port == 465:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=30, context=tls)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=30)
+    with smtp:
+        if starttls:
+            smtp.starttls(context=tls)
         if env.get("OBS_NOTIFY_SMTP_USER"):
             smtp.login(env["OBS_NOTIFY_SMTP_USER"], env.get("OBS_NOTIFY_SMTP_PASSWORD", ""))
         smtp.send_message(message)
+
+
+def _starttls(env: dict[str, str], port: int) -> bool:
+    """OBS_NOTIFY_SMTP_STARTTLS: 1 or 0; when empty, STARTTLS unless the port is 25 (plain relay) or 465."""
+    value = env.get("OBS_NOTIFY_SMTP_STARTTLS", "").strip().lower()
+    if not value:
+        return port not in (25, 465)
+    if value in {"1", "true", "yes", "oui"}:
+        return True
+    if value in {"0", "false", "no", "non"}:
+        return False
+    raise ValueError(f"OBS_NOTIFY_SMTP_STARTTLS={value!r} : valeurs possibles 1 ou 0 (vide : selon le port)")
 
 
 def notify_stale_sources(sources: list[dict]) -> list[str] | None:
