@@ -4,8 +4,9 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH \
     UV_PYTHON_DOWNLOADS=never
 RUN pip install --no-cache-dir uv==0.9.* && uv venv --python /usr/local/bin/python3.11 /opt/venv
-COPY infra/requirements/pipeline.lock.txt infra/requirements/docker-extra.txt /tmp/req/
-RUN uv pip install --no-cache -r /tmp/req/pipeline.lock.txt -r /tmp/req/docker-extra.txt
+# pipeline-image.txt: asyncpg (Airflow 3's async engine on PostgreSQL) and the Celery provider (profile `celery`).
+COPY infra/requirements/pipeline.lock.txt infra/requirements/docker-extra.txt infra/requirements/pipeline-image.txt /tmp/req/
+RUN uv pip install --no-cache -r /tmp/req/pipeline.lock.txt -r /tmp/req/docker-extra.txt -r /tmp/req/pipeline-image.txt
 WORKDIR /opt/observatoire
 COPY pyproject.toml README.md ./
 COPY observatoire observatoire
