@@ -6,6 +6,8 @@ import csv
 import gzip
 from pathlib import Path
 
+import duckdb
+
 from observatoire.config import REPO_ROOT, Settings, load_settings
 
 
@@ -19,3 +21,12 @@ def read_snapshot_csv(relative: str, delimiter: str = ",") -> list[dict]:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle, delimiter=delimiter))
+
+
+def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of one query on a published warehouse, opened read-only as the dashboards open it."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

@@ -8,25 +8,16 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from observatoire.intake import ingest_partner_file
 from observatoire.refresh import build, new_build_path, publish_build
-from tests.helpers import make_settings
+from tests.helpers import make_settings, query
 from tests.partners.helpers import EXAMPLES
 
 pytestmark = pytest.mark.slow
 
 ACTIONS_HEADER = ["axe", "code_action", "intitule", "pilote", "statut", "date_echeance"]
-
-
-def query(path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_example_files_reach_the_marts_as_demonstration(published_warehouse):

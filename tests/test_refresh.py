@@ -19,19 +19,11 @@ from observatoire.config import REPO_ROOT
 from observatoire.dbt_build import BuildFailed
 from observatoire.publish import PublishRefused, publish
 from observatoire.refresh import build, new_build_path, refresh
-from tests.helpers import make_settings, read_snapshot_csv
+from tests.helpers import make_settings, query, read_snapshot_csv
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def source_geography(departement: str) -> dict:

@@ -11,12 +11,11 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from observatoire.config import REPO_ROOT, ConfigError
 from observatoire.refresh import build, new_build_path, publish_build
-from tests.helpers import make_settings, read_snapshot_csv
+from tests.helpers import make_settings, query, read_snapshot_csv
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +30,6 @@ def france_warehouse(refreshed, tmp_path_factory) -> Path:
     summary = build(settings, new_build_path(settings))
     publish_build(settings, summary, refreshed["result"]["sources"])
     return settings.warehouse_path
-
-
-def query(path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def snapshot_epci() -> dict[str, list[str]]:
