@@ -22,6 +22,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, PokeReturnValue, dag, get_current_context, task
 
+from observatoire.lock import WRITER_POOL
+
 PARTENAIRES_LANDING = Asset(
     name="partenaires_landing",
     uri="file:///observatoire/landing/partenaires",
@@ -68,7 +70,7 @@ def partner_intake():
 
         return any(h["statut"] == "accepted" for h in handled) and load_settings().warehouse_path.exists()
 
-    @task(retries=0)
+    @task(retries=0, pool=WRITER_POOL)
     def dbt_build() -> dict:
         from observatoire.config import load_settings
         from observatoire.refresh import build, new_build_path
@@ -76,7 +78,7 @@ def partner_intake():
         settings = load_settings()
         return build(settings, new_build_path(settings, get_current_context()["run_id"]), progress=print)
 
-    @task
+    @task(pool=WRITER_POOL)
     def publish(build_summary: dict) -> dict:
         from observatoire.config import load_settings
         from observatoire.intake import published_sources

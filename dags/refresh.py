@@ -20,6 +20,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
+from observatoire.lock import WRITER_POOL
+
 
 def _notify_failure(context) -> None:
     from observatoire.notify import dag_failure_callback
@@ -51,7 +53,7 @@ def refresh():
 
         return list(SOURCES)
 
-    @task(max_active_tis_per_dag=2)
+    @task(pool=WRITER_POOL)  # the extract writes the landing files under the writer lock
     def extract(source: str) -> dict:
         from observatoire.config import load_settings
         from observatoire.refresh import extract_sources
@@ -67,7 +69,7 @@ def refresh():
 
         return ingest(load_settings(), progress=print)
 
-    @task(retries=0)  # a failing dbt test is a data problem, not a transient one
+    @task(retries=0, pool=WRITER_POOL)  # a failing dbt test is a data problem, not a transient one
     def dbt_build(sources: list[dict], partners: list[dict]) -> dict:
         from observatoire.config import load_settings
         from observatoire.refresh import build, new_build_path
@@ -76,7 +78,7 @@ def refresh():
         run_id = get_current_context()["run_id"]
         return build(settings, new_build_path(settings, run_id), progress=print)
 
-    @task
+    @task(pool=WRITER_POOL)
     def publish(build_summary: dict, sources: list[dict]) -> dict:
         from observatoire.config import load_settings
         from observatoire.notify import notify_stale_sources

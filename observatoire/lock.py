@@ -13,6 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# Airflow pool of one slot on every task that takes this lock (dags/): the scheduler queues a second writer
+# instead of handing it to a worker that would sleep in flock. Created by infra/airflow/run_dag.sh and
+# infra/docker/airflow-init.sh. The file lock stays: it also guards a manual `observatoire refresh`.
+WRITER_POOL = "entrepot"
+
 
 class LockTimeout(RuntimeError):
     pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from datetime import timedelta
 
@@ -10,6 +11,10 @@ import duckdb
 import pytest
 
 from observatoire.config import REPO_ROOT
+from observatoire.lock import WRITER_POOL
+
+# tasks that write var/ or the warehouse under observatoire.lock.writer_lock
+WRITERS = {"refresh": {"extract", "dbt_build", "publish"}, "partner_intake": {"dbt_build", "publish"}}
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +37,15 @@ def test_dag_settings(dagbag):
         assert dag.doc_md and dag.tags, dag_id
         assert dag.default_args["retries"] >= 1, dag_id
         assert dag.default_args["retry_delay"] >= timedelta(minutes=1), dag_id
+
+
+def test_writing_tasks_share_the_one_slot_pool(dagbag):
+    """The scheduler, not flock, makes a second writer wait (one-slot pool created by run_dag.sh/airflow-init)."""
+    for dag_id, writers in WRITERS.items():
+        pools = {t.task_id: t.pool for t in dagbag.dags[dag_id].tasks}
+        assert {task_id for task_id, pool in pools.items() if pool == WRITER_POOL} == writers, dag_id
+    for script in ("infra/airflow/run_dag.sh", "infra/docker/airflow-init.sh"):
+        assert f"airflow pools set {WRITER_POOL} 1 " in (REPO_ROOT / script).read_text(), script
 
 
 def test_refresh_dag_shape(dagbag):
@@ -93,3 +107,5 @@ def test_airflow_dags_test_refresh_publishes(tmp_path):
     assert n_epci > 0
     assert n_actions == 4
     assert not list((tmp_path / "var/warehouse").glob(".*.tmp")), "no temporary file left behind"
+    with sqlite3.connect(tmp_path / "var/airflow/airflow.db") as metadata:
+        assert metadata.execute("select slots from slot_pool where pool = ?", [WRITER_POOL]).fetchall() == [(1,)]
