@@ -34,14 +34,7 @@ final as (
         niveau,
         libelle_territoire,
         indice_couverture,
-        case
-            when indice_couverture is null then null
-            when indice_couverture < 50 then 1
-            when indice_couverture < 80 then 2
-            when indice_couverture < 120 then 3
-            when indice_couverture < 150 then 4
-            else 5
-        end as classe_couverture,
+        {{ classe_couverture('indice_couverture') }} as classe_couverture,
         nb_indicateurs,
         indicateurs,
         est_demonstration
