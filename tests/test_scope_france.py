@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,14 @@ def france_warehouse(refreshed, tmp_path_factory) -> Path:
     return settings.warehouse_path
 
 
+@cache
+def snapshot_cog() -> tuple[dict[str, str], dict[str, str]]:
+    """From the COG 2025: current commune -> département, and arrondissement municipal -> its commune."""
+    rows = read_snapshot_csv("insee_cog_communes/v_commune_2025.csv.gz")
+    return ({r["COM"]: r["DEP"] for r in rows if r["TYPECOM"] == "COM"},
+            {r["COM"]: r["COMPARENT"] for r in rows if r["TYPECOM"] == "ARM"})
+
+
 def snapshot_epci() -> dict[str, list[str]]:
     with (SNAPSHOT / "epci_composition" / "epci.json").open(encoding="utf-8") as handle:
         return {e["code"]: [m["code"] for m in e["membres"]] for e in json.load(handle)}
@@ -39,8 +48,7 @@ def snapshot_epci() -> dict[str, list[str]]:
 
 def snapshot_populations() -> dict[str, int]:
     """Population municipale per current commune; Paris, Lyon and Marseille are published by arrondissement."""
-    parent = {r["COM"]: r["COMPARENT"] for r in read_snapshot_csv("insee_cog_communes/v_commune_2025.csv.gz")
-              if r["TYPECOM"] == "ARM"}
+    _, parent = snapshot_cog()
     populations = defaultdict(int)
     for r in read_snapshot_csv("insee_populations_legales/donnees_communes.csv.gz", ";"):
         populations[parent.get(r["COM"], r["COM"])] += int(r["PMUN"])
@@ -53,8 +61,7 @@ def test_scope_is_checked():
 
 
 def test_every_commune_and_epci_of_france(france_warehouse):
-    communes = {r["COM"] for r in read_snapshot_csv("insee_cog_communes/v_commune_2025.csv.gz")
-                if r["TYPECOM"] == "COM"}
+    communes = set(snapshot_cog()[0])
     published = query(france_warehouse, "select niveau, code from marts.dim_territoire")
     by_level = defaultdict(set)
     for niveau, code in published:
@@ -69,8 +76,7 @@ def test_epci_population_and_departement(france_warehouse):
     """Each EPCI's population is the sum of its member communes; its département is the Gers when it touches
     the Gers, otherwise the one holding most of its population."""
     populations = snapshot_populations()
-    departement_of = {r["COM"]: r["DEP"] for r in read_snapshot_csv("insee_cog_communes/v_commune_2025.csv.gz")
-                      if r["TYPECOM"] == "COM"}
+    departement_of, _ = snapshot_cog()
     expected = {}
     for code, members in snapshot_epci().items():
         per_dep = defaultdict(int)
@@ -104,8 +110,7 @@ def test_each_epci_is_compared_with_its_own_departement(france_warehouse):
 def test_departement_scope_is_unchanged(published_warehouse):
     """The default perimeter: the Gers and the EPCI touching it, every EPCI attached to the Gers."""
     epci = snapshot_epci()
-    departement_of = {r["COM"]: r["DEP"] for r in read_snapshot_csv("insee_cog_communes/v_commune_2025.csv.gz")
-                      if r["TYPECOM"] == "COM"}
+    departement_of, _ = snapshot_cog()
     touching = {code for code, members in epci.items() if any(departement_of[m] == "32" for m in members)}
     published = query(published_warehouse, "select code, code_departement from marts.dim_territoire "
                                            "where niveau = 'epci'")
