@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from observatoire.config import ConfigError, load_settings
+from observatoire.config import SCOPES, ConfigError, load_settings
 
 _STARTED = time.monotonic()
 
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="API publiques (réseau requis)")
     p_refresh.set_defaults(mode=os.environ.get("OBS_MODE", "offline"), func=cmd_refresh)
     p_refresh.add_argument("--departement", help="code du département (défaut : OBS_DEPARTEMENT ou 32)")
-    p_refresh.add_argument("--scope", choices=["departement", "france"],
+    p_refresh.add_argument("--scope", choices=SCOPES,
                            help="périmètre : le département et les EPCI qui le touchent (défaut), ou toute la "
                                 "France (défaut : OBS_SCOPE)")
 
