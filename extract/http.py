@@ -32,13 +32,16 @@ def make_session(retries: int = 4, backoff_factor: float = 1.0) -> requests.Sess
 
 
 def get(session: requests.Session, url: str, params: dict | list | None = None,
-        headers: dict | None = None) -> requests.Response:
+        headers: dict | None = None, refusals: dict[int, str] | None = None) -> requests.Response:
     """GET with timeout; after the retries are spent, raise FetchError naming the URL and status.
-    `headers` (e.g. an API token) are sent with this request only, never stored on the shared session."""
+    `headers` (e.g. an API token) are sent with this request only, never stored on the shared session.
+    `refusals` maps a status (401, 403…) to the message to raise instead of the generic one."""
     try:
         response = session.get(url, params=params, headers=headers, timeout=TIMEOUT)
     except requests.RequestException as exc:
         raise FetchError(f"Échec de la requête {url} : {exc}") from exc
+    if refusals and response.status_code in refusals:
+        raise FetchError(f"{refusals[response.status_code]} ({url} a répondu HTTP {response.status_code})")
     if response.status_code >= 400:
         raise FetchError(
             f"{url} a répondu HTTP {response.status_code} (après nouvelles tentatives) : "

@@ -91,7 +91,7 @@ _ENTRIES = [
            ign_contours.ONLINE_URLS, ign_contours.SNAPSHOT, ("niveau", "code"), YEARLY, False, ign_contours.parse,
            fetcher=ign_contours.fetch),
     # No open copy of these two here: offline they land a small DEMONSTRATION snapshot (extract/demo/offre_sources.py).
-    Source("data_inclusion_services", "GIP de l'inclusion (data·inclusion API v0)",
+    Source("data_inclusion_services", "GIP de l'inclusion (data·inclusion API v1)",
            "Services d'insertion et d'action sociale (data·inclusion) — jeton DATA_INCLUSION_TOKEN",
            "Licence Ouverte / Etalab 2.0 (selon la source d'origine)", "flux courant",
            "json (pages API) / démonstration", data_inclusion_services.ONLINE_URLS,

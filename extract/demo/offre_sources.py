@@ -1,11 +1,12 @@
 """DEMONSTRATION offline snapshots of two offer sources with no open copy here: data·inclusion and the BPE.
 
 - `data/snapshot/data_inclusion_services/services-demonstration.pages.jsonl` and `structures-…`: one answer page
-  each, in the API v0 page layout (`items`, `total`, `page`, `size`, `pages`), plus a key `avertissement`.
+  each, in the API v1 page layout (`items`, `total`, `page`, `size`, `pages`), plus a key `avertissement`.
   Fictitious services and structures (every name ends with « (DÉMO) », source `demonstration`), with real
-  codes of the data·inclusion référentiel (thematiques, profils, typologies, zone_diffusion_type) and real
-  communes / EPCI of the Gers and the Pyrénées-Atlantiques. One thematique (`numerique--…`) is deliberately
-  not in the crosswalk, to show the « non classé » bucket.
+  codes of the data·inclusion v1 référentiel (thematiques, publics, reseaux_porteurs; schema 1.0.8) and a
+  `zone_eligibilite` of real COG codes (commune, EPCI SIREN, département; a région written as its départements,
+  as the schema asks). One thematique (`numerique--…`) is deliberately not in the crosswalk, to show the
+  « non classé » bucket.
 - `data/snapshot/insee_bpe_communes/insee_bpe_communes_demonstration.csv`: banner line, then
   `code_commune;annee;type_equipement;nombre` — illustrative facility counts, NOT statistics.
 
@@ -22,45 +23,46 @@ from extract.sources._long import BANNER
 SNAPSHOT = Path(__file__).resolve().parents[2] / "data" / "snapshot"
 AVERTISSEMENT = "DONNÉES DE DÉMONSTRATION — ne pas diffuser comme statistique"
 
-STRUCTURES = [  # id, nom, typologie
-    ("s-ccas-auch", "CCAS d'Auch (DÉMO)", "CCAS"),
-    ("s-asso-gers", "Association d'entraide gersoise (DÉMO)", "ASSO"),
-    ("s-caf-32", "CAF du Gers — accueil (DÉMO)", "CAF"),
-    ("s-ccas-pau", "CCAS de Pau (DÉMO)", "CCAS"),
-    ("s-asso-basque", "Association solidarité Côte basque (DÉMO)", "ASSO"),
-    ("s-mairie-condom", "Mairie de Condom (DÉMO)", "MUNI"),
+STRUCTURES = [  # id, nom, reseaux_porteurs (v1 référentiel)
+    ("s-ccas-auch", "CCAS d'Auch (DÉMO)", ["ccas-cias"]),
+    ("s-asso-gers", "Association d'entraide gersoise (DÉMO)", ["secours-populaire"]),
+    ("s-caf-32", "CAF du Gers — accueil (DÉMO)", ["caf"]),
+    ("s-ccas-pau", "CCAS de Pau (DÉMO)", ["ccas-cias"]),
+    ("s-asso-basque", "Association solidarité Côte basque (DÉMO)", ["croix-rouge"]),
+    ("s-mairie-condom", "Mairie de Condom (DÉMO)", ["communes"]),
 ]
-SERVICES = [  # id, structure, nom, thematiques, profils, code_insee, zone type, zone code
+OCCITANIE = ["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"]  # région = départements
+SERVICES = [  # id, structure, nom, thematiques, publics, code_insee, zone_eligibilite (v1 référentiel)
     ("svc-001", "s-ccas-auch", "Aide alimentaire d'urgence (DÉMO)",
-     ["equipement-et-alimentation--aide-alimentaire"],
-     ["personnes-en-situation-durgence", "beneficiaires-rsa"], "32013", "commune", "32013"),
+     ["equipement-et-alimentation--alimentation"],
+     ["personnes-en-situation-durgence", "beneficiaires-des-minimas-sociaux"], "32013", ["32013"]),
     ("svc-002", "s-ccas-auch", "Domiciliation administrative (DÉMO)",
-     ["acces-aux-droits-et-citoyennete--accompagnement-dans-les-demarches-administratives"],
-     ["sans-domicile-fixe"], "32013", "epci", "200066926"),
+     ["difficultes-administratives-ou-juridiques--accompagnement-aux-demarches-administratives"],
+     ["personnes-en-situation-durgence"], "32013", ["200066926"]),
     ("svc-003", "s-asso-gers", "Soutien à la parentalité (DÉMO)",
-     ["famille--soutien-a-la-parentalite"],
-     ["familles-enfants"], "32107", "departement", "32"),
+     ["famille--soutien-a-la-parentalite-et-a-leducation"],
+     ["familles"], "32107", ["32"]),
     ("svc-004", "s-caf-32", "Rendez-vous des droits (DÉMO)",
-     ["acces-aux-droits-et-citoyennete--acceder-au-droit"],
-     ["familles-enfants", "beneficiaires-rsa"], "32013", "departement", "32"),
+     ["difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-aux-droits"],
+     ["familles", "beneficiaires-des-minimas-sociaux"], "32013", ["32"]),
     ("svc-005", "s-mairie-condom", "Accompagnement au numérique (DÉMO)",
-     ["numerique--realiser-des-demarches-administratives-avec-un-accompagnement"],
-     ["seniors-65"], "32107", "commune", "32107"),
+     ["numerique--acceder-a-des-services-en-ligne"],
+     ["seniors"], "32107", ["32107"]),
     ("svc-006", "s-asso-gers", "Hébergement d'urgence (DÉMO)",
-     ["logement-hebergement--mal-loges-sans-logis"],
-     ["sans-domicile-fixe"], "32365", "region", "76"),
+     ["logement-hebergement--rechercher-une-solution-dhebergement-temporaire"],
+     ["personnes-en-situation-durgence"], "32365", OCCITANIE),
     ("svc-101", "s-ccas-pau", "Épicerie solidaire (DÉMO)",
-     ["equipement-et-alimentation--aide-alimentaire"],
-     ["beneficiaires-rsa"], "64445", "commune", "64445"),
+     ["equipement-et-alimentation--alimentation"],
+     ["beneficiaires-des-minimas-sociaux"], "64445", ["64445"]),
     ("svc-102", "s-ccas-pau", "Accompagnement social global (DÉMO)",
-     ["accompagnement-social-et-professionnel-personnalise"],
-     ["tous-publics"], "64445", "commune", "64445"),
+     ["remobilisation--lien-social"],
+     ["tous-publics"], "64445", ["64445"]),
     ("svc-103", "s-asso-basque", "Garde d'enfants à horaires atypiques (DÉMO)",
      ["famille--garde-denfants"],
-     ["familles-enfants"], "64102", "departement", "64"),
+     ["familles"], "64102", ["64"]),
     ("svc-104", "s-asso-basque", "Aide aux aidants (DÉMO)",
-     ["handicap--aide-a-la-personne", "famille--soutien-aux-aidants"],
-     ["personnes-handicapees", "seniors-65"], "64122", "commune", "64122"),
+     ["famille--prise-en-charge-personne-dependante", "famille--soutien-aidants"],
+     ["personnes-en-situation-de-handicap", "seniors"], "64122", ["64122"]),
 ]
 BPE = [  # code_commune, type_equipement, nombre (illustrative)
     ("32013", "D502", 6), ("32013", "D401", 4), ("32107", "D502", 2), ("32365", "D502", 1),
@@ -72,7 +74,7 @@ BPE_ANNEE = 2023
 
 def _page(items: list[dict]) -> str:
     return json.dumps({"avertissement": AVERTISSEMENT, "items": items, "total": len(items), "page": 1,
-                       "size": 500, "pages": 1}, ensure_ascii=False) + "\n"
+                       "size": len(items), "pages": 1}, ensure_ascii=False) + "\n"
 
 
 def write(snapshot: Path = SNAPSHOT) -> list[Path]:
@@ -80,10 +82,11 @@ def write(snapshot: Path = SNAPSHOT) -> list[Path]:
     bpe = snapshot / "insee_bpe_communes"
     di.mkdir(parents=True, exist_ok=True)
     bpe.mkdir(parents=True, exist_ok=True)
-    structures = [{"id": i, "source": "demonstration", "nom": nom, "typologie": typ} for i, nom, typ in STRUCTURES]
+    structures = [{"id": i, "source": "demonstration", "nom": nom, "reseaux_porteurs": rp}
+                  for i, nom, rp in STRUCTURES]
     services = [{"id": i, "source": "demonstration", "structure_id": st, "nom": nom, "thematiques": th,
-                 "profils": pr, "code_insee": com, "zone_diffusion_type": zt, "zone_diffusion_code": zc}
-                for i, st, nom, th, pr, com, zt, zc in SERVICES]
+                 "publics": pu, "code_insee": com, "zone_eligibilite": zone}
+                for i, st, nom, th, pu, com, zone in SERVICES]
     out = [di / "services-demonstration.pages.jsonl", di / "structures-demonstration.pages.jsonl",
            bpe / "insee_bpe_communes_demonstration.csv"]
     out[0].write_text(_page(services), encoding="utf-8")

@@ -1,19 +1,32 @@
-"""data·inclusion — services of social and professional inclusion (GIP de l'inclusion, API v0).
+"""data·inclusion — services of social and professional inclusion (GIP de l'inclusion, API v1).
 
-Online: `GET https://api.data.inclusion.beta.gouv.fr/api/v0/services?departement=<dep>&page=<n>&size=<k>` and
-the same for `/api/v0/structures` (for the structure's name and `typologie`: CCAS, CAF, ASSO, MUNI…), with the
-header `Authorization: Bearer <token>` (token from the environment variable `DATA_INCLUSION_TOKEN`, issued by
-data·inclusion on request; never stored in the raw zone or the logs). Answers are paginated the fastapi way:
-`{"items": [...], "total": N, "page": p, "size": k, "pages": P}`; every page is kept as received, one JSON
-document per line (`services.pages.jsonl`, `structures.pages.jsonl`). Service fields used (data·inclusion
-schema): `id`, `source`, `structure_id`, `nom`, `thematiques` (list, `famille--garde-denfants`…), `profils`
-(list, `familles-enfants`, `seniors-65`…), `code_insee`, `zone_diffusion_type` (commune, epci, departement,
-region, pays) and `zone_diffusion_code`. The parameter names (`departement`, `size`) and the page layout follow
-the API's OpenAPI documentation and are to be checked at the first online run.
+Checked against the provider's open-source API, `gip-inclusion/data-inclusion` @ d4969e37 (2026-06-30), folder
+`api/`: routes under the prefix `/api/v1` (`src/data_inclusion/api/app.py`), `GET /services` and
+`GET /structures` (`inclusion_data/routes.py`) with the query parameters `code_departement`, `page` (from 1) and
+`size` (default 5 000, at most 10 000; `inclusion_data/parameters.py`, `utils/pagination.py`), production host
+`https://api.data.inclusion.gouv.fr` (`config.py`: `BASE_URL`, `ALLOWED_HOSTS`). Every route requires
+`Authorization: Bearer <token>` (`HTTPBearer`); a missing or invalid token gets HTTP 401, a token without the
+`api` scope HTTP 403 (`auth/dependencies.py`, `tests/e2e/api/test_auth.py`). The token comes from the
+environment variable `DATA_INCLUSION_TOKEN` (issued by data·inclusion on request) and is never stored in the
+raw zone or the logs.
+
+Answers are pages `{"items": [...], "total": N, "page": p, "size": <items on this page>, "pages": P}`
+(`utils/pagination.py`: `size` is the number of items returned, not the size asked for). Every page is kept as
+received, one JSON document per line (`services.pages.jsonl`, `structures.pages.jsonl`). `code_departement`
+keeps the services and structures whose `code_insee` starts with the département code (`inclusion_data/
+services.py`), so a service whose structure sits in another département lands without a structure name.
+
+Fields used (schema `data-inclusion-schema` 1.0.8, as published in the API's OpenAPI snapshot
+`api/tests/e2e/api/__snapshots__/test_openapi.ambr`): service `id` (already `<source>--<id>`), `source`,
+`structure_id`, `nom`, `thematiques` (list), `publics` (list: `familles`, `seniors`, `jeunes`…, replacing v0
+`profils`), `code_insee`, `zone_eligibilite` (list of COG codes — commune, département, EPCI SIREN, pays 99xxx —
+or `france`, replacing v0 `zone_diffusion_type`/`_code`); structure `id`, `source`, `nom`, `reseaux_porteurs`
+(list: `ccas-cias`, `caf`, `france-travail`…, replacing v0 `typologie`). Lists land `;`-joined, in the
+provider's order.
 
 Offline: no open copy of the API exists here, so the snapshot is a small DEMONSTRATION answer written in the
-same page layout (`extract/demo/offre_sources.py`: fictitious services « (DÉMO) », source `demonstration`,
-real thematique and profil codes of the data·inclusion référentiel, Gers and Pyrénées-Atlantiques communes).
+same v1 page layout (`extract/demo/offre_sources.py`: fictitious services « (DÉMO) », source `demonstration`,
+real thematique, public and réseau porteur codes of the v1 référentiel, Gers and Pyrénées-Atlantiques communes).
 """
 
 from __future__ import annotations
@@ -28,16 +41,21 @@ from extract.http import FetchError, get
 from extract.readers import ParseError, json_body, json_pages
 from extract.registry_types import Fetched
 
-API = "https://api.data.inclusion.beta.gouv.fr/api/v0"
+API = "https://api.data.inclusion.gouv.fr/api/v1"
 ONLINE_URLS = (f"{API}/services", f"{API}/structures")
 SNAPSHOT_SERVICES = "services-demonstration.pages.jsonl"
 SNAPSHOT_STRUCTURES = "structures-demonstration.pages.jsonl"
 TOKEN_ENV = "DATA_INCLUSION_TOKEN"
-PAGE_SIZE = 500
+PAGE_SIZE = 1000  # the API allows up to 10 000; smaller pages keep each answer well under its timeouts
 MAX_PAGES = 200  # safety net against a paging loop
+REFUSALS = {
+    401: f"data·inclusion : jeton refusé (absent, invalide ou expiré) ; vérifier la variable {TOKEN_ENV}",
+    403: f"data·inclusion : ce jeton n'ouvre pas l'accès aux données (portée « api » requise) ; "
+         f"demander à data·inclusion un jeton API pour {TOKEN_ENV}",
+}
 COLUMNS = [
-    "source", "id_service", "structure_id", "nom_structure", "typologie_structure", "nom", "thematiques",
-    "profils", "code_commune", "zone_diffusion_type", "zone_diffusion_code",
+    "source", "id_service", "structure_id", "nom_structure", "reseaux_porteurs", "nom", "thematiques",
+    "publics", "code_commune", "zone_eligibilite",
 ]
 
 
@@ -45,7 +63,8 @@ def _pages(session: requests.Session, url: str, departement: str, token: str) ->
     pages, page = [], 1
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     while page <= MAX_PAGES:
-        response = get(session, url, {"departement": departement, "page": page, "size": PAGE_SIZE}, headers)
+        response = get(session, url, {"code_departement": departement, "page": page, "size": PAGE_SIZE}, headers,
+                       REFUSALS)
         body = json_body(response.content, url, "data·inclusion", "items")
         pages.append(response.content.decode("utf-8").replace("\n", " "))
         last = body.get("pages")
@@ -85,26 +104,23 @@ def parse(files: list[Path], settings) -> pd.DataFrame:
     if not services:
         raise ParseError(f"{services_path.name} : aucun service dans la réponse data·inclusion")
     structures_path = next((p for p in files if p.name.startswith("structures")), None)
-    structures = {}
-    for item in _items(structures_path) if structures_path else []:
-        structures[(item.get("source"), item.get("id"))] = item
+    structures = {item.get("id"): item for item in (_items(structures_path) if structures_path else [])}
     rows = []
     for s in services:
         if not s.get("id") or not s.get("source"):
             raise ParseError(f"{services_path.name} : service sans 'id' ou sans 'source' ({str(s)[:120]})")
-        structure = structures.get((s.get("source"), s.get("structure_id"))) or {}
+        structure = structures.get(s.get("structure_id")) or {}
         rows.append({
             "source": s["source"],
             "id_service": str(s["id"]),
             "structure_id": s.get("structure_id"),
             "nom_structure": structure.get("nom"),
-            "typologie_structure": structure.get("typologie"),
+            "reseaux_porteurs": _codes(structure.get("reseaux_porteurs")),
             "nom": s.get("nom"),
             "thematiques": _codes(s.get("thematiques")),
-            "profils": _codes(s.get("profils")),
+            "publics": _codes(s.get("publics")),
             "code_commune": s.get("code_insee"),
-            "zone_diffusion_type": s.get("zone_diffusion_type"),
-            "zone_diffusion_code": s.get("zone_diffusion_code"),
+            "zone_eligibilite": _codes(s.get("zone_eligibilite")),
         })
     df = pd.DataFrame(rows, columns=COLUMNS).drop_duplicates(["source", "id_service"], keep="first")
     return df.astype("string").reset_index(drop=True)
