@@ -16,10 +16,10 @@ from extract.readers import ParseError
 from extract.run import extract_source
 from extract.sources import finess_etablissements as finess
 
-RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
-STRUCTURES = RECORDED / "finess_structures_echantillon_20260813.json.gz"
-ACTIVITES = RECORDED / "finess_activites_echantillon_20260818.json.gz"
-CSV_SAMPLE = RECORDED / "etalab-cs1100507-stock-extrait-format.csv"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+STRUCTURES = FIXTURES / "recorded" / "finess_structures_echantillon_20260813.json.gz"  # real flux extracts
+ACTIVITES = FIXTURES / "recorded" / "finess_activites_echantillon_20260818.json.gz"
+CSV_SAMPLE = FIXTURES / "handwritten" / "etalab-cs1100507-stock-extrait-format.csv"  # written to PROVENANCE §7
 
 
 def test_csv_extract_latin1_no_header_two_line_types():

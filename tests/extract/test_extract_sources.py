@@ -1,4 +1,6 @@
-"""Each source, online connector replayed with `responses`: real sample, empty answer, server error, malformed body."""
+"""Each source, online connector replayed with `responses`: a sample answer, an empty answer, a server error, a
+malformed body. A sample is `recorded/…` when its bytes came from the provider (or a file it publishes) and
+`handwritten/…` when it was written by hand to the provider's documented format (tests/fixtures/README.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from extract.registry import SOURCES
 from extract.run import extract_source
 from extract.sources import _long, caf_allocataires_communes, ign_contours, insee_estimations_population_departement
 
-RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+RECORDED = FIXTURES / "recorded"
 
 MELODI = "https://api.insee.fr/melodi/data/"
 COG_2026 = "https://www.insee.fr/fr/statistiques/fichier/8740222/cog_ensemble_2026_csv.zip"
@@ -45,9 +48,8 @@ CONTRACT = {
                               "systeme_coordonnees", "capacite_installee", "capacite_autorisee", "format_source"],
     "ign_contours": ["niveau", "code", "libelle", "geojson"],
     "insee_bpe_communes": ["code_commune", "annee", "type_equipement", "nombre"],
-    "data_inclusion_services": ["source", "id_service", "structure_id", "nom_structure", "typologie_structure",
-                                "nom", "thematiques", "profils", "code_commune", "zone_diffusion_type",
-                                "zone_diffusion_code"],
+    "data_inclusion_services": ["source", "id_service", "structure_id", "nom_structure", "reseaux_porteurs", "nom",
+                                "thematiques", "publics", "code_commune", "zone_eligibilite"],
 }
 EXTRA = ["est_demonstration", "_sha256"]
 
@@ -124,29 +126,31 @@ def check_contours(df):
     assert len(df) == 4
 
 
-ONLINE = {  # source → (recorded answers in request order, check of the landing table)
-    "insee_cog_communes": ([(SOURCES["insee_cog_communes"].online_urls[0], "cog_ensemble_2025_csv.zip")],
+ONLINE = {  # source → (sample answers in request order, under tests/fixtures/, check of the landing table)
+    "insee_cog_communes": ([(SOURCES["insee_cog_communes"].online_urls[0], "recorded/cog_ensemble_2025_csv.zip")],
                            check_cog_communes),
-    "insee_cog_departements": ([(COG_2026, "cog_ensemble_2026_csv.zip")],
+    "insee_cog_departements": ([(COG_2026, "recorded/cog_ensemble_2026_csv.zip")],
                                lambda df: value(df, code_departement="32")["code_region"] == "76"),
-    "insee_cog_regions": ([(COG_2026, "cog_ensemble_2026_csv.zip")],
+    "insee_cog_regions": ([(COG_2026, "recorded/cog_ensemble_2026_csv.zip")],
                           lambda df: value(df, code_region="76")["libelle"] == "Occitanie"),
-    "insee_cog_mouvements": ([(COG_2026, "cog_ensemble_2026_csv.zip")], check_mouvements),
-    "epci_composition": ([(SOURCES["epci_composition"].online_urls[0], "epci.json")],
+    "insee_cog_mouvements": ([(COG_2026, "recorded/cog_ensemble_2026_csv.zip")], check_mouvements),
+    "epci_composition": ([(SOURCES["epci_composition"].online_urls[0], "recorded/epci.json")],
                          lambda df: len(df[df["siren_epci"] == "200066926"]) == 34),
-    "insee_populations_legales": ([(SOURCES["insee_populations_legales"].online_urls[0], "ensemble.zip")],
+    "insee_populations_legales": ([(SOURCES["insee_populations_legales"].online_urls[0], "recorded/ensemble.zip")],
                                   check_populations),
     "insee_estimations_population_departement": (
-        [(insee_estimations_population_departement.ONLINE_URL, "estim-pop-dep-sexe-aq-1975-2022.xlsx")],
+        [(insee_estimations_population_departement.ONLINE_URL, "recorded/estim-pop-dep-sexe-aq-1975-2022.xlsx")],
         check_estimations),
-    "insee_rp_communes": ([(MELODI + "DS_RP_POPULATION_PRINC", "melodi_DS_RP_POPULATION_PRINC_page1.json"),
-                           (MELODI + "DS_RP_POPULATION_PRINC", "melodi_DS_RP_POPULATION_PRINC_page2.json"),
-                           (MELODI + "DS_RP_MENAGES_COMP", "melodi_DS_RP_MENAGES_COMP.json")], check_rp),
-    "insee_filosofi_communes": ([(MELODI + "DS_FILOSOFI_CC", "melodi_DS_FILOSOFI_CC.json")], check_filosofi),
-    "caf_allocataires_communes": ([(caf_allocataires_communes.ONLINE_URL, "caf_s_ben_com_f_export.csv")], check_caf),
-    "ign_contours": ([(ign_contours.API + "/communes", "geo_api_communes_32_contour.geojson"),
-                      (ign_contours.API + "/epcis", "geo_api_epcis_32_contour.geojson")], check_contours),
-    "insee_bpe_communes": ([(MELODI + "DS_BPE", "melodi_DS_BPE.json")], check_bpe),
+    "insee_rp_communes": ([(MELODI + "DS_RP_POPULATION_PRINC", "handwritten/melodi_DS_RP_POPULATION_PRINC_page1.json"),
+                           (MELODI + "DS_RP_POPULATION_PRINC", "handwritten/melodi_DS_RP_POPULATION_PRINC_page2.json"),
+                           (MELODI + "DS_RP_MENAGES_COMP", "handwritten/melodi_DS_RP_MENAGES_COMP.json")], check_rp),
+    "insee_filosofi_communes": ([(MELODI + "DS_FILOSOFI_CC", "handwritten/melodi_DS_FILOSOFI_CC.json")],
+                                check_filosofi),
+    "caf_allocataires_communes": ([(caf_allocataires_communes.ONLINE_URL, "handwritten/caf_s_ben_com_f_export.csv")],
+                                  check_caf),
+    "ign_contours": ([(ign_contours.API + "/communes", "handwritten/geo_api_communes_32_contour.geojson"),
+                      (ign_contours.API + "/epcis", "handwritten/geo_api_epcis_32_contour.geojson")], check_contours),
+    "insee_bpe_communes": ([(MELODI + "DS_BPE", "handwritten/melodi_DS_BPE.json")], check_bpe),
 }
 EMPTY = {  # what an empty answer looks like for each kind of endpoint
     "insee_rp_communes": b'{"observations": [], "paging": {"isLast": true}}',
@@ -169,10 +173,11 @@ def urls(name):
 
 @pytest.mark.parametrize("name", sorted(ONLINE))
 @responses.activate
-def test_real_recorded_sample(name, online, session):
+def test_sample_answer_lands(name, online, session):
     answers, check = ONLINE[name]
     for url, fixture in answers:
-        responses.get(url, body=(RECORDED / fixture).read_bytes())
+        assert fixture.split("/")[0] in ("recorded", "handwritten")  # the path says which
+        responses.get(url, body=(FIXTURES / fixture).read_bytes())
     result = extract_source(name, online, session)
     df = pd.read_parquet(result["landing_path"])
     assert list(df.columns) == CONTRACT[name] + EXTRA
