@@ -41,9 +41,8 @@ def finish(df: pd.DataFrame, mesures: list[str], name: str) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def perimetre(settings) -> list[str]:
-    """Commune codes to ask an API for: the département's communes and those of every EPCI touching it,
-    or every current commune with OBS_SCOPE=france."""
+def _communes_epci(settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Current communes (COG, typecom COM) and EPCI composition, from the landing tables or the snapshot."""
     from extract.sources import epci_composition, insee_cog_communes
 
     def load(module, name):
@@ -53,10 +52,18 @@ def perimetre(settings) -> list[str]:
         return module.parse([settings.snapshot_dir / name / module.SNAPSHOT], settings)
 
     cog = load(insee_cog_communes, "insee_cog_communes")
-    epci = load(epci_composition, "epci_composition")
-    communes = cog.loc[cog["typecom"] == "COM"]
+    return cog.loc[cog["typecom"] == "COM"], load(epci_composition, "epci_composition")
+
+
+def selecteurs_melodi(settings) -> list[str]:
+    """Melodi `GEO` selectors for the perimeter the API sources cover — the département's communes and those of
+    every EPCI touching it — in the form INSEE's own client uses (`DEP-44*COM`, `EPCI-244400404*COM`: every
+    commune of that territory): the département, plus each EPCI touching it that reaches beyond it; with
+    OBS_SCOPE=france, every département."""
+    communes, epci = _communes_epci(settings)
     if settings.scope == "france":
-        return sorted(communes["code_commune"])
+        return [f"DEP-{d}*COM" for d in sorted(set(communes["code_departement"]))]
     dep = set(communes.loc[communes["code_departement"] == settings.departement, "code_commune"])
-    sirens = set(epci.loc[epci["code_commune"].isin(dep), "siren_epci"])
-    return sorted(dep | set(epci.loc[epci["siren_epci"].isin(sirens), "code_commune"]))
+    touching = epci.loc[epci["siren_epci"].isin(set(epci.loc[epci["code_commune"].isin(dep), "siren_epci"]))]
+    beyond = sorted(set(touching.loc[~touching["code_commune"].isin(dep), "siren_epci"]))
+    return [f"DEP-{settings.departement}*COM"] + [f"EPCI-{siren}*COM" for siren in beyond]

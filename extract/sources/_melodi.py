@@ -1,10 +1,15 @@
 """INSEE Melodi API (https://api.insee.fr/melodi, public, no key, 30 requests/minute).
 
-`GET /melodi/data/<DATASET>?GEO=COM-32013&GEO=…&maxResult=10000` answers JSON
-`{"observations": [{"dimensions": {"GEO": "2025-COM-32013", "TIME_PERIOD": "2022", …},
-"attributes": {…}, "measures": {"OBS_VALUE_NIVEAU": {"value": 123.4}}}], "paging": {"count": …, "isLast": …,
-"next": "<url>"}}`. Secret cells come as an observation without `value`. The raw file keeps every page as
-received, one JSON document per line (`<DATASET>.pages.jsonl`).
+`GET /melodi/data/<DATASET>?GEO=DEP-32*COM&maxResult=10000` (one `GEO` selector per request; `DEP-32*COM` = every
+commune of the Gers, `EPCI-<siren>*COM` every commune of an EPCI, as INSEE's own R client `melodi` builds them,
+cbobinec/melodi @ 1e7f00e1 `R/get_local_data_by_com.R`; 10 000 is the largest page it allows) answers JSON
+`{"observations": [{"dimensions": {"GEO": "2024-COM-44109", "TIME_PERIOD": "2022", …},
+"attributes": {…}, "measures": {"OBS_VALUE_NIVEAU": {"value": 123.4}}}], "paging": {…}}` — checked on answers
+that client recorded (tests/fixtures/recorded/melodi_vcr_*.yml): `paging` is empty when one page holds
+everything, else it carries `isLast` and `next` (the URL of the next page). Secret cells come as an observation
+without `value`. The raw file keeps every page as received, one JSON document per line
+(`<DATASET>.pages.jsonl`). A commune reached by two selectors (a Gers commune of a cross-border EPCI) is kept
+once.
 """
 
 from __future__ import annotations
@@ -19,14 +24,13 @@ from extract.readers import ParseError, json_body, json_pages
 from extract.registry_types import Fetched
 
 BASE = "https://api.insee.fr/melodi/data"
-BATCH = 100  # communes per request
 
 
-def fetch(session: requests.Session, dataset: str, communes: list[str], filters: dict[str, str]) -> Fetched:
+def fetch(session: requests.Session, dataset: str, selecteurs: list[str], filters: dict[str, str]) -> Fetched:
+    """Every page for each `GEO` selector (`DEP-32*COM`, `EPCI-200030435*COM`, `COM-32013`…)."""
     pages = []
-    for start in range(0, len(communes), BATCH):
-        params = [("GEO", f"COM-{c}") for c in communes[start:start + BATCH]]
-        params += list(filters.items()) + [("maxResult", "10000")]
+    for selecteur in selecteurs:
+        params = [("GEO", selecteur)] + list(filters.items()) + [("maxResult", "10000")]
         url, query = f"{BASE}/{dataset}", params
         while url:
             response = get(session, url, query)
@@ -51,7 +55,7 @@ def observations(path: Path) -> pd.DataFrame:
                          "valeur": value})
     if not rows:
         raise ParseError(f"{path.name} : aucune observation communale")
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).drop_duplicates(ignore_index=True)  # same observation through two selectors
 
 
 def select(obs: pd.DataFrame, mapping: dict[str, dict[str, str]]) -> pd.DataFrame:

@@ -35,7 +35,7 @@ COLUMNS = ["code_commune", "annee", "type_equipement", "nombre"]
 
 
 def fetch(session: requests.Session, settings) -> list[Fetched]:
-    return [_melodi.fetch(session, DATASET, _long.perimetre(settings), {})]
+    return [_melodi.fetch(session, DATASET, _long.selecteurs_melodi(settings), {})]
 
 
 def _from_melodi(path: Path) -> pd.DataFrame:

@@ -24,7 +24,7 @@ CODES = ["menages_fiscaux", "personnes_menages_fiscaux", "personnes_pauvres"]
 
 
 def fetch(session: requests.Session, settings) -> list[Fetched]:
-    return [_melodi.fetch(session, DATASET, _long.perimetre(settings), {})]
+    return [_melodi.fetch(session, DATASET, _long.selecteurs_melodi(settings), {})]
 
 
 def parse(files: list[Path], settings) -> pd.DataFrame:

@@ -43,8 +43,8 @@ CODES = [code for mapping in MESURES.values() for code in mapping]
 
 
 def fetch(session: requests.Session, settings) -> list[Fetched]:
-    communes = _long.perimetre(settings)
-    return [_melodi.fetch(session, dataset, communes, {}) for dataset in MESURES]
+    selecteurs = _long.selecteurs_melodi(settings)
+    return [_melodi.fetch(session, dataset, selecteurs, {}) for dataset in MESURES]
 
 
 def parse(files: list[Path], settings) -> pd.DataFrame:

@@ -37,7 +37,7 @@ def test_real_answer_ends_paging_and_parses(tmp_path, session):
     data = recorded()[1]["response"]["body"]["string"]
     responses.get(f"{_melodi.BASE}/{DATASET}", body=data.encode("utf-8"),
                   match=[matchers.query_param_matcher({"GEO": "COM-44109", "maxResult": "10000"})])
-    fetched = _melodi.fetch(session, DATASET, ["44109"], {})
+    fetched = _melodi.fetch(session, DATASET, ["COM-44109"], {})
     assert len(responses.calls) == 1  # `"paging": {}` means the last page
     path = tmp_path / fetched.filename
     path.write_bytes(fetched.data)
@@ -59,3 +59,17 @@ def test_real_count_answer_with_no_observation_is_refused(tmp_path, session):
     path.write_text(count_only.replace("\n", " ") + "\n", encoding="utf-8")
     with pytest.raises(ParseError, match="aucune observation"):
         _melodi.observations(path)
+
+
+@responses.activate
+def test_one_request_per_selector_and_a_commune_reached_twice_is_kept_once(tmp_path, session):
+    """A Gers commune of a cross-border EPCI comes back under `DEP-32*COM` and under `EPCI-…*COM`."""
+    data = recorded()[1]["response"]["body"]["string"].encode("utf-8")
+    for selector in ("DEP-44*COM", "EPCI-244400404*COM"):
+        responses.get(f"{_melodi.BASE}/{DATASET}", body=data,
+                      match=[matchers.query_param_matcher({"GEO": selector, "maxResult": "10000"})])
+    fetched = _melodi.fetch(session, DATASET, ["DEP-44*COM", "EPCI-244400404*COM"], {})
+    assert len(responses.calls) == 2 and len(fetched.data.splitlines()) == 2  # both pages kept as received
+    path = tmp_path / fetched.filename
+    path.write_bytes(fetched.data)
+    assert len(_melodi.observations(path)) == len(json.loads(data)["observations"])

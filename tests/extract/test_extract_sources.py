@@ -163,7 +163,7 @@ EMPTY = {  # what an empty answer looks like for each kind of endpoint
 
 @pytest.fixture
 def online(make_settings, monkeypatch):
-    monkeypatch.setattr(_long, "perimetre", lambda settings: ["2A004", "32013", "32107"])
+    monkeypatch.setattr(_long, "selecteurs_melodi", lambda settings: ["DEP-32*COM"])
     return make_settings(OBS_MODE="online")
 
 
@@ -216,10 +216,14 @@ def test_malformed_body_is_refused(name, online, session):
         extract_source(name, online, session)
 
 
-def test_perimetre_includes_cross_border_epci(make_settings):
-    communes = _long.perimetre(make_settings())
-    assert "32013" in communes and len([c for c in communes if c.startswith("32")]) == 458
-    assert "40001" in communes  # Aire-sur-l'Adour: seat of CC d'Aire-sur-l'Adour, which has Gers communes
+def test_melodi_selectors_cover_the_departement_and_its_cross_border_epci(make_settings):
+    selectors = _long.selecteurs_melodi(make_settings())
+    assert selectors[0] == "DEP-32*COM"
+    # CC d'Aire-sur-l'Adour (Landes-based) and CC des Deux Rives (82-based) have Gers communes (PROVENANCE §1.2)
+    assert {"EPCI-200030435*COM", "EPCI-248200016*COM"} <= set(selectors)
+    assert "EPCI-200066926*COM" not in selectors  # Grand Auch lies wholly in the Gers: DEP-32*COM covers it
+    france = _long.selecteurs_melodi(make_settings(OBS_SCOPE="france"))
+    assert {"DEP-2A*COM", "DEP-32*COM", "DEP-971*COM"} <= set(france) and all(s.startswith("DEP-") for s in france)
 
 
 def test_drees_real_sample_and_bad_files(tmp_path, settings):
