@@ -183,8 +183,9 @@ def _validate(path: Path, fmt: str, header: Header, contract: Contract, settings
                 filled = chunk[pos].notna()
                 if filled.any():
                     ligne = int(filled[filled].index[0])
-                    problems.add(ligne, f"colonne {pos + 1} (sans en-tête)", chunk.at[ligne, pos],
-                                 "colonne sans en-tête", "valeur saisie dans une colonne sans nom",
+                    value = chunk.at[ligne, pos]
+                    problems.add(ligne, f"{pos + 1} (sans en-tête)", value, "colonne sans en-tête",
+                                 f"valeur « {neutralise(value)} » saisie dans une colonne sans nom",
                                  "Donnez à la colonne un nom du modèle ou supprimez ces cellules.")
             frame = pd.DataFrame({c.name: chunk[mapping.positions[c.name]] if c.name in mapping.positions
                                   else pd.Series(None, index=chunk.index, dtype=object)

@@ -170,3 +170,10 @@ def test_partner_registry(settings):
     # a CCAS cannot send the CTG action plan
     result = ingest_file(EXAMPLES / "cd32_actions_ctg_2025.xlsx", "CCAS-32013", None, settings)
     assert result.status == "refused" and "ne peut pas envoyer" in result.errors[0]["message"]
+
+
+def test_contacts_starting_like_formulas_are_neutralised(settings):
+    result = ingest_file(FIXTURES / "contact_plus.csv", "CD32", "referentiel_offre", settings)
+    assert result.status == "accepted", result.errors
+    frame = landing_frame(settings, "referentiel_offre").sort_values("_ligne")
+    assert frame["contact_structure"].tolist() == ["'+33 5 62 00 00 00", "'-accueil@caf-exemple.fr"]
