@@ -16,7 +16,7 @@ manifest. Prints every violation and exits 1 if there is any. `tests/test_dbt_pr
                    models/intermediate/, marts `dim_…` / `fct_…`, or another name with `meta.role` declared
                    (evaluator: model naming conventions, model directories);
 - sources          only staging models call source(), and they call nothing else (evaluator: direct join to
-                   source, staging depends on downstream models, source fanout);
+                   source, staging depends on downstream models);
 - layers           intermediate models read staging, intermediate or seeds (never marts); a `meta.role:
                    tableau_de_bord` mart reads marts only (evaluator: downstream models dependent on upstream);
 - rejoining        no model reads A and B where B's only child is that model and B reads A (evaluator:
