@@ -183,8 +183,9 @@ def _validate(path: Path, fmt: str, header: Header, contract: Contract, settings
                 filled = chunk[pos].notna()
                 if filled.any():
                     ligne = int(filled[filled].index[0])
-                    problems.add(ligne, f"colonne {pos + 1} (sans en-tête)", chunk.at[ligne, pos],
-                                 "colonne sans en-tête", "valeur saisie dans une colonne sans nom",
+                    value = chunk.at[ligne, pos]
+                    problems.add(ligne, f"{pos + 1} (sans en-tête)", value, "colonne sans en-tête",
+                                 f"valeur « {neutralise(value)} » saisie dans une colonne sans nom",
                                  "Donnez à la colonne un nom du modèle ou supprimez ces cellules.")
             frame = pd.DataFrame({c.name: chunk[mapping.positions[c.name]] if c.name in mapping.positions
                                   else pd.Series(None, index=chunk.index, dtype=object)
@@ -295,16 +296,17 @@ def _merge_landing(settings: Settings, contract: Contract, staged: Path, partner
 
 def _write_receptions(settings: Settings) -> None:
     lines = receptions(settings)
-    columns = ["partenaire", "type_fichier", "sha256", "recu_le", "fichier", "lignes", "periodes", "statut",
-               "nb_erreurs", "motifs", "rapport", "version", "est_demonstration"]
+    columns = ["numero_reception", "partenaire", "type_fichier", "sha256", "recu_le", "fichier", "lignes",
+               "periodes", "statut", "nb_erreurs", "motifs", "rapport", "version", "est_demonstration"]
     frame = pd.DataFrame([{
-        "partenaire": r["partner"], "type_fichier": r.get("kind"), "sha256": r.get("sha256"),
+        "numero_reception": number, "partenaire": r["partner"], "type_fichier": r.get("kind"),
+        "sha256": r.get("sha256"),
         "recu_le": pd.Timestamp(r["received_at"]), "fichier": r["original_name"], "lignes": r.get("rows", 0),
         "periodes": ", ".join(r.get("periods") or []), "statut": r["status"],
         "nb_erreurs": r.get("errors_total", 0), "motifs": " | ".join(r.get("reasons") or []),
         "rapport": r.get("report"), "version": r.get("version"), "est_demonstration": r.get("demonstration", False),
-    } for r in lines], columns=columns)
-    frame = frame.astype({"lignes": "int64", "nb_erreurs": "int64", "version": "Int64",
+    } for number, r in enumerate(lines, start=1)], columns=columns)
+    frame = frame.astype({"numero_reception": "int64", "lignes": "int64", "nb_erreurs": "int64", "version": "Int64",
                           "est_demonstration": "bool"})
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
     target = settings.landing_dir / RECEPTIONS
@@ -316,6 +318,13 @@ def _write_receptions(settings: Settings) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _upgrade_receptions(settings: Settings) -> None:
+    """Rewrite a receptions table written before `numero_reception` existed (the log itself is unchanged)."""
+    target = settings.landing_dir / RECEPTIONS
+    if target.exists() and "numero_reception" not in pq.read_schema(target).names:
+        _write_receptions(settings)
 
 
 def _record(settings: Settings, line: dict) -> None:
@@ -399,6 +408,7 @@ def ingest_file(path: Path | str, partner: str, kind: str | None, settings: Sett
     problems = Problems()
     notes: dict[str, set] = {}
     with _lock(settings):
+        _upgrade_receptions(settings)
         staged = settings.var_dir / "tmp" / f"partenaires-{uuid.uuid4().hex}.parquet"
         staged.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -503,6 +513,8 @@ def ingest_inbox(settings: Settings, env: dict[str, str] | None = None) -> list[
     """Every file of the inbox (`inbox/<partner>/<file>`), oldest first; handled files leave the inbox."""
     root = inbox_dir(settings, env)
     results: list[IngestResult] = []
+    with _lock(settings):
+        _upgrade_receptions(settings)
     if not root.is_dir():
         return results
     entries = []

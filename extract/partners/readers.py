@@ -144,7 +144,7 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
-        return repr(value).replace(".", ",")
+        return repr(value).replace(".", ",")  # shortest text that gives back this exact double
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
     if isinstance(value, date):
@@ -240,7 +240,7 @@ def csv_chunks(path: Path, header: Header, chunksize: int) -> Iterator[pd.DataFr
     except pd.errors.ParserError as exc:
         match = re.search(r"line (\d+)", str(exc))
         ligne = int(match.group(1)) if match else None
-        raise Unreadable(f"ligne {ligne} : plus de cellules que de colonnes d'en-tête" if ligne else
+        raise Unreadable("plus de cellules que de colonnes d'en-tête" if ligne else
                          f"structure CSV illisible ({exc})", "structure du fichier",
                          "Chaque ligne doit avoir autant de cellules que la ligne d'en-tête ; vérifiez les "
                          "séparateurs et les guillemets (un texte contenant le séparateur doit être entre "
@@ -285,6 +285,7 @@ def xlsx_header(path: Path, known: set[str]) -> Header:
                          _SPREADSHEET_FIX) from exc
     try:
         best: tuple[int, int, str, list[list[str | None]], bool] | None = None
+        data_sheets: list[str] = []
         for sheet in workbook.worksheets:
             if norm(sheet.title) in {"instructions", "aide", "notice"}:
                 continue
@@ -301,10 +302,19 @@ def xlsx_header(path: Path, known: set[str]) -> Header:
                         rows[r][c] = value
                 merged = True
             index, score = _best_header(rows, known)
+            if score >= 2:
+                data_sheets.append(sheet.title)
             if best is None or score > best[1]:
                 best = (index, score, sheet.title, rows, merged)
     finally:
         workbook.close()
+    if len(data_sheets) > 1:
+        # all or nothing: reading one sheet would silently drop the others
+        raise Unreadable("le classeur contient plusieurs feuilles de données ("
+                         + ", ".join(f"« {t} »" for t in data_sheets) + ") : une seule peut être chargée",
+                         "plusieurs feuilles de données",
+                         "Rassemblez les lignes dans une seule feuille (la colonne période distingue les années) "
+                         "ou envoyez un fichier par feuille ; une feuille « Instructions » peut rester.")
     if best is None or best[1] < 2:
         raise Unreadable("aucune ligne d'en-tête reconnue dans le classeur (noms de colonnes du modèle "
                          f"introuvables dans les {HEADER_SCAN_ROWS} premières lignes)", "en-tête introuvable",
@@ -329,7 +339,7 @@ def xlsx_chunks(path: Path, header: Header, chunksize: int) -> Iterator[pd.DataF
                 if any(c is not None for c in cells[width:]):
                     extra = next(i for i, c in enumerate(cells[width:], width) if c is not None)
                     raise Unreadable(
-                        f"ligne {start + len(buffer)} : valeur « {cells[extra]} » dans une colonne sans en-tête",
+                        f"valeur « {cells[extra]} » dans une colonne sans en-tête",
                         "colonne sans en-tête", "Supprimez les cellules saisies à droite du tableau ou donnez "
                         "un nom de colonne du modèle.", start + len(buffer))
                 cells = cells[:width]

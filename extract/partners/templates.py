@@ -108,8 +108,13 @@ def render_docs() -> str:
         "en fin de tableau aussi. Un PDF, une image, une archive ou un ancien `.xls` sont refusés.",
         "- **En-tête** : une ligne avec les noms de colonnes du modèle (majuscules et accents indifférents). "
         "Une colonne inconnue est refusée ; une colonne facultative peut être omise.",
-        "- **Nombres** : virgule décimale (`12,5`), milliers séparés par une espace (`1 250`) ou sans "
-        "séparateur ; `1.234` est refusé car ambigu.",
+        "- **Nombres** : chiffres ordinaires 0 à 9, virgule décimale (`12,5`), milliers séparés par une "
+        "espace (`1 250`) ou sans séparateur ; `1.234` est refusé car ambigu. Un nombre que l'entrepôt ne "
+        "peut pas enregistrer exactement (plus de 15 chiffres significatifs qu'il arrondirait, valeur "
+        "démesurée, chiffres pleine largeur `１２３`) est refusé, jamais arrondi ni laissé vide.",
+        "- **Classeur Excel** : une seule feuille de données par fichier (une feuille « Instructions » peut "
+        "rester). Un classeur avec deux feuilles de données (`2023`, `2024`) est refusé en entier : "
+        "rassemblez les lignes dans une feuille ou envoyez un fichier par feuille.",
         "- **Codes de territoire** : du texte, jamais un nombre : code commune INSEE sur 5 caractères "
         "(`32013`), SIREN de l'EPCI sur 9 chiffres, code du département. Un code commune à 4 chiffres "
         "(zéro initial perdu) est complété ; un code de commune fusionnée depuis est rattaché à la commune "
@@ -124,8 +129,8 @@ def render_docs() -> str:
         "erreurs listées). Rien n'est chargé : corrigez et renvoyez le fichier complet.",
         "- **Versions** : un même fichier envoyé deux fois n'a aucun effet. Un nouvel envoi du même partenaire "
         "pour une période déjà reçue remplace cette période ; toutes les versions restent archivées.",
-        "- **Formules** : les cellules commençant par `=`, `+`, `-` ou `@` sont neutralisées (préfixe `'`) "
-        "dans tout ce que l'observatoire réexporte.",
+        "- **Formules** : les cellules de texte et de contact commençant par `=`, `+`, `-` ou `@` sont "
+        "neutralisées (préfixe `'`, ex. `'+33 5 62 00 00 00`) dans tout ce que l'observatoire réexporte.",
         "",
         "Modèles vierges : `observatoire template <type>` (classeur avec une feuille « Instructions », et CSV).",
         "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -170,21 +171,43 @@ def map_columns(contract: Contract, header: Header, problems: Problems) -> Colum
 # ------------------------------------------------------------------------------------------ parsing
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
-_NUM_PLAIN = r"^-?\d+$"
-_NUM_DEC_COMMA = r"^-?\d+,\d+$"
-_NUM_DEC_DOT = r"^-?\d*\.\d+$"
-_NUM_FR_THOUSANDS = r"^-?\d{1,3}(\.\d{3})+,\d+$"
-_NUM_DOT_THOUSANDS = r"^-?\d{1,3}(\.\d{3}){2,}$"
-_NUM_AMBIGUOUS = r"^-?\d{1,3}\.\d{3}$"
-_NUM_SCI = r"^-?\d+(,\d+)?[eE]-?\d+$"
+# Digits are ASCII 0-9 only: Python's \d also matches full-width or Arabic-Indic digits (« １２３ »), which
+# pandas cannot convert; such a cell must be refused, not published as NULL.
+_NUM_PLAIN = r"^-?[0-9]+$"
+_NUM_DEC_COMMA = r"^-?[0-9]+,[0-9]+$"
+_NUM_DEC_DOT = r"^-?[0-9]*\.[0-9]+$"
+_NUM_FR_THOUSANDS = r"^-?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$"
+_NUM_DOT_THOUSANDS = r"^-?[0-9]{1,3}(\.[0-9]{3}){2,}$"
+_NUM_AMBIGUOUS = r"^-?[0-9]{1,3}\.[0-9]{3}$"
+_NUM_SCI = r"^-?[0-9]+(,[0-9]+)?[eE][+-]?[0-9]+$"
+# A number is stored as a double. It is accepted when the double, written back, is the number sent (every
+# number of at most 15 significant digits in the normal range is; 0,30000000000000004 written by a script is
+# too); otherwise it would be published rounded, or as `inf`, so it is refused.
+EXACT_DIGITS = 15
+SMALLEST_NORMAL = np.finfo("float64").tiny
+MAX_EXACT_INTEGER = 2**53  # integers above lose units in a double (and int64 ends at 9.2e18)
 
 
-def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(float values, invalid mask, ambiguous mask) from French-or-not number texts."""
+def _significant_digits(canonical: pd.Series) -> pd.Series:
+    """Significant digits of numbers written with a dot decimal and an optional exponent ('-0.0120e3' → 2)."""
+    mantissa = canonical.str.replace(r"[eE].*$", "", regex=True).str.replace(r"[-.]", "", regex=True)
+    return mantissa.str.lstrip("0").str.rstrip("0").str.len()
+
+
+def _round_trips(text: str, value: float) -> bool:
+    return Decimal(text) == Decimal(repr(value))
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """(float values, invalid mask, ambiguous mask, inexact mask) from French-or-not number texts.
+
+    Inexact: the double cannot hold the number sent (infinite, too small, or more digits than it keeps):
+    refused, never rounded, never `inf`."""
     s = values.astype("string").str.replace(_SPACES, "", regex=True).str.rstrip("%€")
     s = s.str.replace("\u2212", "-", regex=False)
     present = s.notna() & (s != "")
     out = pd.Series(np.nan, index=values.index, dtype="float64")
+    canonical = pd.Series(pd.NA, index=values.index, dtype="string")
     ambiguous = s.str.match(_NUM_AMBIGUOUS).fillna(False).astype(bool) & present
     rules = [
         (_NUM_PLAIN, lambda x: x),
@@ -198,14 +221,24 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     for pattern, fix in rules:
         m = (~done) & s.str.match(pattern).fillna(False).astype(bool)
         if m.any():
-            out[m] = pd.to_numeric(fix(s[m]), errors="coerce").astype("float64")
+            canonical[m] = fix(s[m])
+            out[m] = pd.to_numeric(canonical[m], errors="coerce").astype("float64")
             done |= m
     invalid = present & ~done
-    return out, invalid, ambiguous
+    parsed = present & done & ~ambiguous
+    digits = _significant_digits(canonical).fillna(0).astype("int64")
+    with np.errstate(invalid="ignore"):
+        inexact = ~np.isfinite(out) | ((out != 0) & (out.abs() < SMALLEST_NORMAL)) | ((out == 0) & (digits > 0))
+    long = parsed & ~inexact & (digits > EXACT_DIGITS)  # few: checked one by one, exactly
+    if long.any():
+        inexact[long] = [not _round_trips(t, v) for t, v in zip(canonical[long], out[long], strict=True)]
+    inexact = parsed & inexact
+    out[inexact] = np.nan
+    return out, invalid, ambiguous, inexact
 
 
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_DATE_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?$")
+_DATE_FR = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -222,10 +255,10 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, invalid
 
 
-_PERIOD_YEAR = r"^(\d{4})$"
-_PERIOD_YM = r"^(\d{4})[-/](\d{1,2})$"
-_PERIOD_MY = r"^(\d{1,2})[-/](\d{4})$"
-_PERIOD_YM01 = r"^(\d{4})-(\d{2})-01$"
+_PERIOD_YEAR = r"^([0-9]{4})$"
+_PERIOD_YM = r"^([0-9]{4})[-/]([0-9]{1,2})$"
+_PERIOD_MY = r"^([0-9]{1,2})[-/]([0-9]{4})$"
+_PERIOD_YM01 = r"^([0-9]{4})-([0-9]{2})-01$"
 
 
 def parse_periods(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -250,7 +283,7 @@ def parse_periods(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, p
 
 
 _EMAIL = re.compile(r"^[\w.+'-]+@([\w-]+\.)+[a-z]{2,}$", re.IGNORECASE)
-_PHONE = re.compile(r"^(\+33|0)[1-9](\d{8})$")
+_PHONE = re.compile(r"^(\+33|0)[1-9]([0-9]{8})$")
 _URL = re.compile(r"^(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?$", re.IGNORECASE)
 _WEBMAIL = re.compile(r"@(?:gmail|hotmail|yahoo|outlook|live|icloud|orange|wanadoo|free|sfr|laposte|aol|"
                       r"protonmail|gmx)\.", re.IGNORECASE)
@@ -303,7 +336,7 @@ def _territory(frame: pd.DataFrame, levels: pd.Series, ctx: Context, problems: P
     is_com = levels == "commune"
     if is_com.any():
         c = raw.where(is_com)
-        four = c.str.fullmatch(r"\d{4}").fillna(False).astype(bool)
+        four = c.str.fullmatch(r"[0-9]{4}").fillna(False).astype(bool)
         c = c.where(~four, "0" + c)
         single = pd.Series([_single_target(x, geo) for x in c.astype(object)], index=c.index, dtype="string")
         remap = (single.notna() & single.isin(list(geo.communes))).fillna(False).astype(bool)
@@ -342,7 +375,7 @@ def _territory(frame: pd.DataFrame, levels: pd.Series, ctx: Context, problems: P
         if geo.territoires is not None:
             bad = is_ter & ~raw.isin(list(geo.territoires))
         else:
-            bad = is_ter & ~raw.str.fullmatch(rf"{re.escape(ctx.departement)}-\d{{2}}").fillna(False).astype(bool)
+            bad = is_ter & ~raw.str.fullmatch(rf"{re.escape(ctx.departement)}-[0-9]{{2}}").fillna(False).astype(bool)
         problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"],
                           "territoire d'action inconnu",
                           lambda v: f"{q(v)} n'est pas un code de territoire d'action {dep}",
@@ -379,11 +412,17 @@ def validate_chunk(frame: pd.DataFrame, ctx: Context, problems: Problems, notes:
                               "Valeurs admises : " + ", ".join(col.allowed) + ".")
             out[col.name] = normalised.astype("string")
         elif col.type in (NUMBER, INTEGER):
-            numbers, invalid, ambiguous = parse_numbers(values)
+            numbers, invalid, ambiguous, inexact = parse_numbers(values)
             problems.add_mask(frame, invalid, col.name, values, "nombre attendu",
                               lambda v: f"{q(v)} n'est pas un nombre",
-                              "Saisissez un nombre, avec une virgule pour les décimales (ex. 1250 ou 12,5), "
-                              "sans texte ni unité.")
+                              "Saisissez un nombre en chiffres ordinaires 0 à 9 (pas de chiffres pleine "
+                              "largeur), avec une virgule pour les décimales (ex. 1250 ou 12,5), sans texte ni "
+                              "unité.")
+            problems.add_mask(frame, inexact, col.name, values, "nombre non représentable",
+                              lambda v: f"{q(v)} ne peut pas être enregistré exactement (trop de chiffres, "
+                                        "trop grand ou trop petit)",
+                              f"Vérifiez la cellule (chiffres collés, identifiant copié ?) et saisissez la "
+                              f"valeur elle-même, avec {EXACT_DIGITS} chiffres significatifs au plus.")
             problems.add_mask(frame, ambiguous, col.name, values, "nombre ambigu",
                               lambda v: f"{q(v)} est ambigu (point de milliers ou point décimal ?)",
                               "Écrivez les milliers sans séparateur ou avec une espace (1234 ou 1 234) et les "
@@ -392,6 +431,12 @@ def validate_chunk(frame: pd.DataFrame, ctx: Context, problems: Problems, notes:
                 frac = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
                 problems.add_mask(frame, frac, col.name, values, "entier attendu",
                                   lambda v: f"{q(v)} n'est pas un nombre entier", "Saisissez un nombre entier.")
+                huge = numbers.notna() & (numbers.abs() > MAX_EXACT_INTEGER)
+                problems.add_mask(frame, huge, col.name, values, "entier trop grand",
+                                  lambda v: f"{q(v)} dépasse le plus grand entier admis ({MAX_EXACT_INTEGER:,})"
+                                            .replace(",", " "),
+                                  "Vérifiez la cellule : un rang ou un effectif tient en quelques chiffres.")
+                numbers = numbers.where(~(frac | huge))
             if col.min_value is not None:
                 low = numbers.notna() & (numbers < col.min_value)
                 problems.add_mask(frame, low, col.name, values, "valeur trop petite",
@@ -434,8 +479,8 @@ def validate_chunk(frame: pd.DataFrame, ctx: Context, problems: Problems, notes:
         out["code_territoire"] = code
         out["cle_territoire"] = key
     _cross_checks(frame, out, ctx, problems)
-    for col in contract.columns:  # free text goes back to dashboards and CSV exports
-        if col.type == TEXT:
+    for col in contract.columns:  # free text and contacts go back to dashboards and CSV exports
+        if col.type in (TEXT, CONTACT):
             out[col.name] = out[col.name].map(neutralise, na_action="ignore").astype("string")
     out["_ligne"] = out.index.astype("int64")
     return out

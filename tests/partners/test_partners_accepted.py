@@ -170,3 +170,23 @@ def test_partner_registry(settings):
     # a CCAS cannot send the CTG action plan
     result = ingest_file(EXAMPLES / "cd32_actions_ctg_2025.xlsx", "CCAS-32013", None, settings)
     assert result.status == "refused" and "ne peut pas envoyer" in result.errors[0]["message"]
+
+
+def test_contacts_starting_like_formulas_are_neutralised(settings):
+    result = ingest_file(FIXTURES / "contact_plus.csv", "CD32", "referentiel_offre", settings)
+    assert result.status == "accepted", result.errors
+    frame = landing_frame(settings, "referentiel_offre").sort_values("_ligne")
+    assert frame["contact_structure"].tolist() == ["'+33 5 62 00 00 00", "'-accueil@caf-exemple.fr"]
+
+
+def test_receptions_are_numbered_and_an_old_table_is_upgraded(settings):
+    from extract.partners.ingest import RECEPTIONS, receptions
+
+    ingest_file(EXAMPLES / "caf32_indicateurs_2024.csv", "CAF32", None, settings)
+    ingest_file(FIXTURES / "doublons.csv", "CAF32", None, settings)
+    path = settings.landing_dir / RECEPTIONS
+    table = pd.read_parquet(path)
+    assert table["numero_reception"].tolist() == list(range(1, len(receptions(settings)) + 1))
+    table.drop(columns="numero_reception").to_parquet(path, index=False)  # as written before the column existed
+    assert ingest_file(EXAMPLES / "caf32_indicateurs_2024.csv", "CAF32", None, settings).status == "duplicate"
+    assert pd.read_parquet(path)["numero_reception"].tolist() == [1, 2]

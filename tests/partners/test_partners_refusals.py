@@ -298,3 +298,90 @@ def test_unknown_territoire_action(settings, tmp_path):
     assert "ligne 3, colonne code_territoire : « 32-09 » n'est pas un code de territoire d'action du Gers" in text
     assert "ligne 4, colonne rang : « 0 » est inférieur au minimum admis (1)" in text
     assert result.errors_total == 2  # « élus » is read as « politique »
+
+
+# ------------------------------------------------------------------------------ values parsed exactly or refused
+
+
+def test_twenty_digit_rank_is_refused_not_a_traceback(settings):
+    result, text = refuse(settings, FIXTURES / "rang_20_chiffres.csv", partner="FORUM")
+    assert ("ligne 3, colonne rang : « 12345678901234567890 » ne peut pas être enregistré exactement"
+            in text)
+    assert "ligne 4, colonne rang : « 1e19 » dépasse le plus grand entier admis (9 007 199 254 740 992)" in text
+    assert [(e["ligne"], e["regle"]) for e in result.errors] == [(3, "nombre non représentable"),
+                                                                 (4, "entier trop grand")]
+
+
+def test_full_width_digits_are_refused_not_null(settings):
+    result, text = refuse(settings, FIXTURES / "chiffres_pleine_largeur.csv")
+    assert "ligne 2, colonne valeur : « １２３ » n'est pas un nombre" in text
+    assert "ligne 3, colonne periode : « ２０２４ » n'est pas une période" in text
+    assert "chiffres ordinaires 0 à 9" in text
+    assert result.errors_total == 2  # line 4 is right
+
+
+def test_numbers_a_double_cannot_hold_are_refused_not_inf(settings):
+    result, text = refuse(settings, FIXTURES / "valeur_400_chiffres.csv")
+    four_hundred = (FIXTURES / "valeur_400_chiffres.csv").read_text().splitlines()[1].split(";")[5]
+    assert len(four_hundred) == 400
+    assert f"ligne 2, colonne valeur : « {four_hundred} » ne peut pas être enregistré exactement" in text
+    assert "ligne 3, colonne valeur : « 0,12345678901234567890 » ne peut pas" in text  # 20 digits, rounded
+    assert "ligne 4, colonne valeur : « 1e-400 » ne peut pas" in text  # would become 0
+    assert result.errors_total == 3  # 0,30000000000000004 is a double written back exactly: accepted
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+XLSX_HEADER = ["niveau_territoire", "code_territoire", "code_indicateur", "libelle_indicateur", "periode",
+               "valeur", "unite"]
+
+
+def test_workbook_with_two_data_sheets_is_refused_whole(settings, tmp_path):
+    path = _workbook(tmp_path / "indicateurs_deux_annees.xlsx", {
+        "2023": [XLSX_HEADER, ["commune", "32013", "foyers_rsa", "Foyers RSA", "2023", 1100, "nombre"]],
+        "2024": [XLSX_HEADER, ["commune", "32013", "foyers_rsa", "Foyers RSA", "2024", 1184, "nombre"]],
+        "Instructions": [["colonne", "libellé"], ["valeur", "Valeur"]],
+    })
+    result, text = refuse(settings, path)
+    assert "le classeur contient plusieurs feuilles de données (« 2023 », « 2024 »)" in text
+    assert "Rassemblez les lignes dans une seule feuille" in text
+    assert [e["regle"] for e in result.errors] == ["plusieurs feuilles de données"]
+
+
+def test_workbook_with_one_data_sheet_and_instructions_is_accepted(settings, tmp_path):
+    path = _workbook(tmp_path / "indicateurs_2024.xlsx", {
+        "2024": [XLSX_HEADER, ["commune", "32013", "foyers_rsa", "Foyers RSA", "2024", 1184.5, "nombre"]],
+        "Instructions": [XLSX_HEADER],
+    })
+    result = ingest_file(path, "CAF32", None, settings)
+    assert result.status == "accepted", result.errors
+    assert result.rows == 1
+
+
+@pytest.mark.parametrize("name, ligne, message", [
+    ("cellules_en_trop.csv", 3, "plus de cellules que de colonnes d'en-tête"),
+    ("cellule_hors_tableau.xlsx", 3, ", colonne 9 (sans en-tête) : valeur « 12 » saisie dans une colonne sans nom"),
+])
+def test_row_level_reading_error_names_its_line_once(settings, tmp_path, name, ligne, message):
+    path = FIXTURES / name
+    if name.endswith(".xlsx"):  # a value typed right of the table, on the second data row
+        path = _workbook(tmp_path / name, {"Données": [
+            XLSX_HEADER,
+            ["commune", "32013", "foyers_rsa", "Foyers RSA", "2024", 1184, "nombre"],
+            ["commune", "32107", "foyers_rsa", "Foyers RSA", "2024", 412, "nombre", None, 12],
+        ]})
+    result, text = refuse(settings, path)
+    assert f"- ligne {ligne}{'' if message.startswith(',') else ' : '}{message}" in text
+    assert text.count(f"ligne {ligne}") == 1 and "colonne colonne" not in text  # not « ligne 3 : ligne 3 : … »
+    assert result.errors[0]["ligne"] == ligne

@@ -65,17 +65,14 @@ estimations_long as (
 
 drees_long as (
 
-    -- a few sheets publish two values for one year at a series break ('2016' and '2016 (2)'):
-    -- the larger one is kept (documented in the seed and the README)
+    -- one value per (jeu, feuille, sous_entete, département, year): the extractor keeps one at a series break
+    -- and maps Corsica's 20A/20B to 2A/2B (stg_drees__aide_sociale primary_key test); the seed maps each
+    -- table to one measure (drees_series: primary key and unique code_mesure)
     select
-        case drees.code_departement
-            when '20A' then '2A'
-            when '20B' then '2B'
-            else drees.code_departement
-        end as code_departement,
+        drees.code_departement,
         drees.annee,
         drees_series.code_mesure,
-        max(drees.valeur) as valeur,
+        drees.valeur,
         'drees_aide_sociale_departement' as source
     from drees
     inner join drees_series
@@ -83,14 +80,6 @@ drees_long as (
             drees.jeu = drees_series.jeu
             and drees.feuille = drees_series.feuille
             and coalesce(drees.sous_entete, '') = coalesce(drees_series.sous_entete, '')
-    group by
-        case drees.code_departement
-            when '20A' then '2A'
-            when '20B' then '2B'
-            else drees.code_departement
-        end,
-        drees.annee,
-        drees_series.code_mesure
 
 ),
 

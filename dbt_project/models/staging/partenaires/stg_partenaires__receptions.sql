@@ -7,6 +7,7 @@ with source as (
 final as (
 
     select
+        numero_reception::bigint as numero_reception,
         partenaire::varchar as partenaire,
         type_fichier::varchar as type_fichier,
         sha256::varchar as sha256_fichier,
