@@ -226,11 +226,17 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, p
             done |= m
     invalid = present & ~done
     parsed = present & done & ~ambiguous
-    digits = _significant_digits(canonical).fillna(0).astype("int64")
     with np.errstate(invalid="ignore"):
-        inexact = ~np.isfinite(out) | ((out != 0) & (out.abs() < SMALLEST_NORMAL)) | ((out == 0) & (digits > 0))
-    long = parsed & ~inexact & (digits > EXACT_DIGITS)  # few: checked one by one, exactly
+        inexact = ~np.isfinite(out) | ((out != 0) & (out.abs() < SMALLEST_NORMAL))
+    # Significant digits are counted only where they can matter, so a large file keeps streaming in little
+    # memory: a zero that had digits underflowed ('1e-400'); a text longer than EXACT_DIGITS may hold more.
+    zero = parsed & (out == 0)
+    if zero.any():
+        inexact[zero] = (_significant_digits(canonical[zero]).fillna(0) > 0).to_numpy(dtype=bool)
+    long = parsed & ~inexact & (canonical.str.len().fillna(0) > EXACT_DIGITS)
     if long.any():
+        long[long] = (_significant_digits(canonical[long]).fillna(0) > EXACT_DIGITS).to_numpy(dtype=bool)
+    if long.any():  # few: checked one by one, exactly
         inexact[long] = [not _round_trips(t, v) for t, v in zip(canonical[long], out[long], strict=True)]
     inexact = parsed & inexact
     out[inexact] = np.nan
