@@ -97,10 +97,7 @@ final as (
         coalesce(nom_structure, 'structure ' || source_donnees || ' ' || structure_id) as gestionnaire,
         thematique_principale as categorie_source,
         thematiques as libelle_categorie_source,
-        code_action is not null as est_classe,
-        coalesce(code_action, 'NC-NC-NC') as code_action,
-        coalesce(code_institution, 'NC') as code_institution,
-        coalesce(code_public, 'NC') as code_public,
+        {{ offre_classement('code_action', 'code_institution', 'code_public') }},
         code_commune_courant as code_commune_implantation,
         cle_zone_desservie,
         case split_part(cle_zone_desservie, '-', 1)

@@ -59,10 +59,7 @@ final as (
         'FINESS ' || nofinessej as gestionnaire,
         categorie_finess as categorie_source,
         coalesce(libelle_categorie, libelle_categorie_nomenclature) as libelle_categorie_source,
-        code_action is not null as est_classe,
-        coalesce(code_action, 'NC-NC-NC') as code_action,
-        coalesce(code_institution, 'NC') as code_institution,
-        coalesce(code_public, 'NC') as code_public,
+        {{ offre_classement('code_action', 'code_institution', 'code_public') }},
         code_commune_courant as code_commune_implantation,
         case coalesce(niveau_zone_desservie, 'commune')
             when 'epci' then coalesce('EPCI-' || code_epci, 'COM-' || code_commune_courant)

@@ -35,10 +35,7 @@ final as (
         partenaires_normalises.institution as gestionnaire,
         partenaires_normalises.action as categorie_source,
         partenaires_normalises.mission as libelle_categorie_source,
-        actions.code is not null as est_classe,
-        coalesce(actions.code, 'NC-NC-NC') as code_action,
-        coalesce(institutions.code, 'NC') as code_institution,
-        coalesce(publics.code, 'NC') as code_public,
+        {{ offre_classement('actions.code', 'institutions.code', 'publics.code') }},
         case
             when partenaires_normalises.niveau_territoire = 'commune'
                 then substr(partenaires_normalises.cle_territoire, 5)
