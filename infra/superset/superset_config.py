@@ -158,3 +158,17 @@ observatoire_docs.talisman_view_options = {
     "content_security_policy_nonce_in": [],
 }
 BLUEPRINTS = [_docs]
+
+# --- one application mutator -------------------------------------------------------------------------
+# Superset calls a single FLASK_APP_MUTATOR: a second assignment would silently drop the first one's
+# hooks. Each hardening module registers its `install(app)` in APP_HOOKS instead (tests/test_superset_config_static.py
+# fails on any setting assigned twice).
+APP_HOOKS: list = []
+
+
+def _mutate_app(app) -> None:
+    for install in APP_HOOKS:
+        install(app)
+
+
+FLASK_APP_MUTATOR = _mutate_app
