@@ -3,7 +3,8 @@
 Usage: .venvs/pipeline/bin/python bench/refresh.py [--departement 32] [--runs 1]
 Each run starts from an empty working area (temporary OBS_VAR_DIR), as the first nightly run would.
 Airflow's one-off metadata set-up (`airflow db migrate`) is timed separately: it is not part of a nightly run.
-Targets (issue 2): bare refresh < 60 s on the 2-core machine; Airflow adds < 50 % on top.
+Then the same refresh again with nothing changed (no-op: fingerprint equal, nothing rebuilt), and forced.
+Targets (issue 2): bare refresh < 60 s on the 2-core machine; Airflow adds < 50 % on top; (issue 16) no-op < 3 s.
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ def main() -> None:
     args = parser.parse_args()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OBS_", "AIRFLOW"))}
     base.update(OBS_DEPARTEMENT=args.departement, OBS_MODE="offline")
-    bare, airflow, migrate = [], [], []
+    bare, airflow, migrate, noop, forced = [], [], [], [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(base, OBS_VAR_DIR=f"{tmp}/bare")
             bare.append(timed([str(VENV_BIN / "observatoire"), "refresh", "--offline"], env))
+            noop.append(timed([str(VENV_BIN / "observatoire"), "refresh", "--offline"], env))
+            forced.append(timed([str(VENV_BIN / "observatoire"), "refresh", "--offline", "--force"], env))
             env = dict(base, OBS_VAR_DIR=f"{tmp}/airflow", AIRFLOW_HOME=f"{tmp}/airflow-home",
                        AIRFLOW__CORE__LOAD_EXAMPLES="False", PATH=f"{VENV_BIN}:{base['PATH']}")
             os.makedirs(env["AIRFLOW_HOME"])
@@ -53,6 +56,8 @@ def main() -> None:
     print(f"through Airflow (airflow dags test)       : {a:6.1f} s   overhead {100 * (a - b) / b:+.0f} %  "
           f"(target < +50 %)")
     print(f"one-off Airflow metadata set-up (migrate) : {statistics.median(migrate):6.1f} s")
+    print(f"again, nothing changed (no-op)            : {statistics.median(noop):6.1f} s   target < 3 s")
+    print(f"again, --force (parsed landings reused)   : {statistics.median(forced):6.1f} s")
 
 
 if __name__ == "__main__":

@@ -73,10 +73,14 @@ def partner_intake():
     @task(retries=0, pool=WRITER_POOL)
     def dbt_build() -> dict:
         from observatoire.config import load_settings
+        from observatoire.fingerprint import inputs_fingerprint
+        from observatoire.intake import published_sources
         from observatoire.refresh import build, new_build_path
 
         settings = load_settings()
-        return build(settings, new_build_path(settings, get_current_context()["run_id"]), progress=print)
+        fingerprint = inputs_fingerprint(settings, published_sources(settings))
+        return build(settings, new_build_path(settings, get_current_context()["run_id"]), progress=print,
+                     fingerprint=fingerprint)
 
     @task(pool=WRITER_POOL)
     def publish(build_summary: dict) -> dict:

@@ -18,7 +18,7 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 from observatoire.lock import WRITER_POOL
 
@@ -43,6 +43,8 @@ def _notify_failure(context) -> None:
         "on_failure_callback": _notify_failure,
     },
     dagrun_timeout=timedelta(hours=2),
+    # force: rebuild and publish even when no input changed since the published warehouse
+    params={"force": Param(False, type="boolean", description="reconstruire même sans changement")},
     doc_md=__doc__,
     tags=["observatoire", "nightly", "warehouse"],
 )
@@ -69,14 +71,23 @@ def refresh():
 
         return ingest(load_settings(), progress=print)
 
+    @task.short_circuit(pool=WRITER_POOL)
+    def check_inputs(sources: list[dict], partners: list[dict]) -> str | None:
+        """The inputs' fingerprint, or None (build and publish skipped) when the published warehouse was built
+        from the same inputs; the check is recorded either way."""
+        from observatoire.config import load_settings
+        from observatoire.refresh import check_inputs as check
+
+        return check(load_settings(), list(sources), force=bool(get_current_context()["params"]["force"]))
+
     @task(retries=0, pool=WRITER_POOL)  # a failing dbt test is a data problem, not a transient one
-    def dbt_build(sources: list[dict], partners: list[dict]) -> dict:
+    def dbt_build(fingerprint: str) -> dict:
         from observatoire.config import load_settings
         from observatoire.refresh import build, new_build_path
 
         settings = load_settings()
         run_id = get_current_context()["run_id"]
-        return build(settings, new_build_path(settings, run_id), progress=print)
+        return build(settings, new_build_path(settings, run_id), progress=print, fingerprint=fingerprint)
 
     @task(pool=WRITER_POOL)
     def publish(build_summary: dict, sources: list[dict]) -> dict:
@@ -89,7 +100,7 @@ def refresh():
         return published
 
     extracted = extract.expand(source=list_sources())
-    publish(dbt_build(extracted, ingest_partners()), extracted)
+    publish(dbt_build(check_inputs(extracted, ingest_partners())), extracted)
 
 
 refresh()

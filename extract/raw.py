@@ -70,8 +70,14 @@ def store(raw_dir: Path, source: str, filename: str, data: bytes, origin: str, m
     return RawFile(source, sha, path, fetched_at, origin, changed=True)
 
 
-def write_landing(frame: pd.DataFrame, landing_dir: Path, source: str, sha256: str) -> Path:
-    """Write landing/<source>.parquet with a `_sha256` column, via a temp file and os.replace."""
+# landing/_landing_keys.json: what each landing was parsed from (see extract.run._landing_key). Kept beside the
+# parquet files, not inside them, so that the same rows always give the same bytes.
+LANDING_KEYS = "_landing_keys.json"
+
+
+def write_landing(frame: pd.DataFrame, landing_dir: Path, source: str, sha256: str, key: str = "") -> Path:
+    """Write landing/<source>.parquet with a `_sha256` column, via a temp file and os.replace; then record `key`
+    (the parquet file first: a run killed in between leaves an outdated key, which only means parsing again)."""
     table = pa.Table.from_pandas(frame.assign(_sha256=sha256), preserve_index=False)
     landing_dir.mkdir(parents=True, exist_ok=True)
     target = landing_dir / f"{source}.parquet"
@@ -83,4 +89,18 @@ def write_landing(frame: pd.DataFrame, landing_dir: Path, source: str, sha256: s
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    keys = _landing_keys(landing_dir)
+    if keys.get(source) != (key or None):
+        keys = {k: v for k, v in (keys | {source: key}).items() if v}
+        _atomic_write(landing_dir / LANDING_KEYS, json.dumps(keys, indent=1, sort_keys=True).encode())
     return target
+
+
+def _landing_keys(landing_dir: Path) -> dict[str, str]:
+    path = landing_dir / LANDING_KEYS
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def landing_key(landing_dir: Path, source: str) -> str | None:
+    """The key landing/<source>.parquet was written with, or None (no file, or written without a key)."""
+    return _landing_keys(landing_dir).get(source) if (landing_dir / f"{source}.parquet").is_file() else None

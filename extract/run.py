@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -69,24 +71,58 @@ def fetch(source: Source, settings: Settings, session: requests.Session | None =
     return _snapshot(source, settings), "offline"
 
 
+# Parsers restrict rows to the perimeter read from these landings (extract/sources/_long.py, territoires_action.py).
+PERIMETER_LANDINGS = ("insee_cog_communes", "epci_composition")
+
+
+@cache
+def _extract_code_digest() -> str:
+    """Checksum of the extract package's code: a changed parser re-parses every source."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _landing_key(name: str, stored: list, est_demo: bool, settings: Settings) -> str:
+    """Everything a source's landing is parsed from: its raw files, the perimeter landings, the parsers' code
+    and the settings they read. Same key → the landing already on disk is the one parsing would write."""
+    perimeter = [] if name in PERIMETER_LANDINGS else [
+        hashlib.file_digest(path.open("rb"), "sha256").hexdigest() if path.is_file() else None
+        for path in (settings.landing_dir / f"{p}.parquet" for p in PERIMETER_LANDINGS)]
+    parts = [[s.sha256 for s in stored], est_demo, perimeter, _extract_code_digest(),
+             settings.departement, settings.scope, str(settings.territoires_file)]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _parse_to_landing(name: str, source: Source, stored: list, est_demo: bool, settings: Settings) -> tuple[Path, int]:
+    """Parse the raw files into landing/<name>.parquet, unless the landing on disk has the same key."""
+    key = _landing_key(name, stored, est_demo, settings)
+    landing = settings.landing_dir / f"{name}.parquet"
+    if raw.landing_key(settings.landing_dir, name) == key:
+        return landing, pq.read_metadata(landing).num_rows
+    frame = source.parser([s.path for s in stored], settings)
+    frame["est_demonstration"] = est_demo
+    for column in INT32_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].astype("Int32" if frame[column].isna().any() else "int32")
+    return raw.write_landing(frame, settings.landing_dir, name, stored[0].sha256, key), len(frame)
+
+
 def extract_source(name: str, settings: Settings, session: requests.Session | None = None) -> dict:
-    """Fetch one source into the raw zone and rewrite its landing parquet file."""
+    """Fetch one source into the raw zone and rewrite its landing parquet file (when its inputs changed)."""
     if name not in SOURCES:
         raise KeyError(f"Source inconnue {name!r}. Sources déclarées : {', '.join(SOURCES)}")
     source = SOURCES[name]
     files, mode = fetch(source, settings, session)
     stored = [raw.store(settings.raw_dir, name, f.filename, f.data, f.origin, mode) for f in files]
     est_demo = source.is_demonstration and mode == "offline"
-    frame = source.parser([s.path for s in stored], settings)
-    frame["est_demonstration"] = est_demo
-    for column in INT32_COLUMNS:
-        if column in frame.columns:
-            frame[column] = frame[column].astype("Int32" if frame[column].isna().any() else "int32")
-    landing = raw.write_landing(frame, settings.landing_dir, name, stored[0].sha256)
+    landing, rows = _parse_to_landing(name, source, stored, est_demo, settings)
     result = {
         "source": name,
         "sha256": stored[0].sha256,
-        "rows": len(frame),
+        "rows": rows,
         "landing_path": str(landing),
         "est_demonstration": est_demo,
         "fetched_at": stored[0].fetched_at,

@@ -29,7 +29,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         env["OBS_SCOPE"] = args.scope
     settings = load_settings(env)
     try:
-        result = refresh(settings, progress=_progress)
+        result = refresh(settings, progress=_progress, force=args.force)
     except Exception as exc:
         from observatoire.notify import notify
 
@@ -41,6 +41,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     notify_stale_sources(result["sources"])
     t = result["timings"]
+    if result["unchanged"]:
+        print(f"Terminé : entrepôt publié inchangé, vérifié en {t['total_s']} s.")
+        return 0
     print(
         f"Terminé : extraction {t['extract_s']} s, dbt build {t['dbt_build_s']} s, "
         f"publication {t['publish_s']} s, total {t['total_s']} s."
@@ -49,6 +52,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from observatoire.fingerprint import read_verification
     from observatoire.publish import read_status
 
     settings = load_settings()
@@ -67,6 +71,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Entrepôt publié : {settings.warehouse_path}")
     print(f"  publié le {pub['published_at']} UTC — département {pub['departement']}, "
           f"périmètre {pub['perimetre']}, mode {pub['mode']}, dbt {pub['dbt_version']}")
+    check = read_verification(settings)
+    if check and check.get("empreinte_entrees") == pub.get("empreinte_entrees"):
+        print(f"  vérifié le {check['verifie_le']} : aucune entrée modifiée depuis cette publication")
     print("  Tables (schéma marts) : " + ", ".join(f"{k} ({v} lignes)" for k, v in status["tables"].items()))
     print("  Sources :")
     for src in status["sources"]:
@@ -139,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="API publiques (réseau requis)")
     p_refresh.set_defaults(mode=os.environ.get("OBS_MODE", "offline"), func=cmd_refresh)
     p_refresh.add_argument("--departement", help="code du département (défaut : OBS_DEPARTEMENT ou 32)")
+    p_refresh.add_argument("--force", action="store_true",
+                           help="reconstruire et publier même si aucune entrée n'a changé depuis la publication")
     p_refresh.add_argument("--scope", choices=SCOPES,
                            help="périmètre : le département et les EPCI qui le touchent (défaut), ou toute la "
                                 "France (défaut : OBS_SCOPE)")

@@ -80,7 +80,8 @@ def _copy_marts(build_path: Path, target: Path, publication: dict, sources: list
         con.execute("create schema meta")
         con.execute(
             "create table meta.publication as select ?::timestamp as published_at, ?::varchar as departement, "
-            "?::varchar as perimetre, ?::varchar as mode, ?::varchar as dbt_version, ?::double as build_seconds",
+            "?::varchar as perimetre, ?::varchar as mode, ?::varchar as dbt_version, ?::double as build_seconds, "
+            "?::varchar as empreinte_entrees",
             [
                 datetime.now(UTC).replace(tzinfo=None),
                 publication["departement"],
@@ -88,6 +89,7 @@ def _copy_marts(build_path: Path, target: Path, publication: dict, sources: list
                 publication["mode"],
                 publication.get("dbt_version"),
                 publication.get("build_seconds"),
+                publication.get("empreinte_entrees"),  # observatoire/fingerprint.py
             ],
         )
         con.execute(

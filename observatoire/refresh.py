@@ -17,6 +17,7 @@ from pathlib import Path
 
 from observatoire.config import Settings
 from observatoire.dbt_build import run_dbt_build
+from observatoire.fingerprint import inputs_fingerprint, published_fingerprint, record_verification
 from observatoire.lock import writer_lock
 from observatoire.publish import publish, remove_leftovers
 
@@ -50,9 +51,21 @@ def ingest_partners(settings: Settings, progress: Progress | None = None) -> lis
     return handled
 
 
-def build(settings: Settings, build_path: Path, progress: Progress | None = None) -> dict:
+def build(settings: Settings, build_path: Path, progress: Progress | None = None,
+          fingerprint: str | None = None) -> dict:
+    """dbt build into `build_path`; the summary carries the inputs' `fingerprint`, stored by the publish."""
     with writer_lock(settings.lock_path):
-        return run_dbt_build(settings, build_path, progress)
+        return run_dbt_build(settings, build_path, progress) | {"empreinte_entrees": fingerprint}
+
+
+def check_inputs(settings: Settings, sources: list[dict], force: bool = False) -> str | None:
+    """The inputs' fingerprint when a build is needed; None when they equal the published warehouse's (the
+    check is then recorded, and nothing is rebuilt or published). `force` always asks for a build."""
+    fingerprint = inputs_fingerprint(settings, sources)
+    if force or fingerprint != published_fingerprint(settings.warehouse_path):
+        return fingerprint
+    record_verification(settings, fingerprint)
+    return None
 
 
 def publish_build(settings: Settings, build_summary: dict, sources: list[dict]) -> dict:
@@ -62,6 +75,7 @@ def publish_build(settings: Settings, build_summary: dict, sources: list[dict]) 
         "mode": settings.mode,
         "dbt_version": build_summary.get("dbt_version"),
         "build_seconds": build_summary.get("seconds"),
+        "empreinte_entrees": build_summary.get("empreinte_entrees"),
     }
     build_path = Path(build_summary["build_path"])
     with writer_lock(settings.lock_path):
@@ -80,7 +94,10 @@ def prune_builds(settings: Settings, keep: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def refresh(settings: Settings, progress: Progress | None = None, run_id: str | None = None) -> dict:
+def refresh(settings: Settings, progress: Progress | None = None, run_id: str | None = None,
+            force: bool = False) -> dict:
+    """Extract, ingest, then build and publish — unless every input equals the published warehouse's
+    (`unchanged`: the check is recorded, nothing is rebuilt; `force` rebuilds anyway)."""
     say = progress or (lambda _msg: None)
     timings = {}
     started = time.monotonic()
@@ -89,13 +106,20 @@ def refresh(settings: Settings, progress: Progress | None = None, run_id: str | 
     say("Fichiers des partenaires (boîte de dépôt)…")
     partners = ingest_partners(settings, progress=say)
     timings["extract_s"] = round(time.monotonic() - started, 1)
+    fingerprint = check_inputs(settings, sources, force)
+    if fingerprint is None:
+        timings["total_s"] = round(time.monotonic() - started, 1)
+        say("Aucune entrée modifiée depuis la dernière publication : rien à reconstruire "
+            "(vérification enregistrée ; --force pour reconstruire quand même).")
+        return {"sources": sources, "partners": partners, "unchanged": True, "timings": timings}
     say("Construction de l'entrepôt (dbt build : modèles et tests)…")
     step = time.monotonic()
-    summary = build(settings, new_build_path(settings, run_id), progress=say)
+    summary = build(settings, new_build_path(settings, run_id), progress=say, fingerprint=fingerprint)
     timings["dbt_build_s"] = round(time.monotonic() - step, 1)
     step = time.monotonic()
     published = publish_build(settings, summary, sources)
     timings["publish_s"] = round(time.monotonic() - step, 1)
     timings["total_s"] = round(time.monotonic() - started, 1)
     say(f"Entrepôt publié : {published['warehouse_path']} ({timings['total_s']} s)")
-    return {"sources": sources, "partners": partners, "build": summary, "published": published, "timings": timings}
+    return {"sources": sources, "partners": partners, "build": summary, "published": published,
+            "unchanged": False, "timings": timings}

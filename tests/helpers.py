@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,12 @@ from observatoire.config import REPO_ROOT, Settings, load_settings
 
 def make_settings(var_dir: Path, departement: str = "32", **extra: str) -> Settings:
     return load_settings({"OBS_VAR_DIR": str(var_dir), "OBS_DEPARTEMENT": departement, **extra})
+
+
+def copy_var(settings: Settings, target: Path) -> Settings:
+    """A copy of a working area (raw zone, landing, published warehouse), without builds, lock or Airflow."""
+    shutil.copytree(settings.var_dir, target, ignore=shutil.ignore_patterns("build", "writer.lock", "airflow"))
+    return make_settings(target, settings.departement)
 
 
 def read_snapshot_csv(relative: str, delimiter: str = ",") -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -12,9 +13,10 @@ import pytest
 
 from observatoire.config import REPO_ROOT
 from observatoire.lock import WRITER_POOL
+from tests.helpers import query
 
 # tasks that write var/ or the warehouse under observatoire.lock.writer_lock
-WRITERS = {"refresh": {"extract", "dbt_build", "publish"}, "partner_intake": {"dbt_build", "publish"}}
+WRITERS = {"refresh": {"extract", "check_inputs", "dbt_build", "publish"}, "partner_intake": {"dbt_build", "publish"}}
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +52,11 @@ def test_writing_tasks_share_the_one_slot_pool(dagbag):
 
 def test_refresh_dag_shape(dagbag):
     dag = dagbag.dags["refresh"]
-    assert {t.task_id for t in dag.tasks} == {"list_sources", "extract", "ingest_partners", "dbt_build", "publish"}
-    assert dag.get_task("dbt_build").upstream_task_ids == {"extract", "ingest_partners"}  # partners' inbox first
+    assert {t.task_id for t in dag.tasks} == {"list_sources", "extract", "ingest_partners", "check_inputs",
+                                              "dbt_build", "publish"}
+    # partners' inbox first, then the comparison of every input with the published warehouse's
+    assert dag.get_task("check_inputs").upstream_task_ids == {"extract", "ingest_partners"}
+    assert dag.get_task("dbt_build").upstream_task_ids == {"check_inputs"}
     assert dag.get_task("publish").upstream_task_ids == {"dbt_build", "extract"}
     assert dag.timetable.expression == "30 2 * * *"
     assert str(dag.timetable.timezone.name) == "Europe/Paris"
@@ -109,3 +114,19 @@ def test_airflow_dags_test_refresh_publishes(tmp_path):
     assert not list((tmp_path / "var/warehouse").glob(".*.tmp")), "no temporary file left behind"
     with sqlite3.connect(tmp_path / "var/airflow/airflow.db") as metadata:
         assert metadata.execute("select slots from slot_pool where pool = ?", [WRITER_POOL]).fetchall() == [(1,)]
+
+    # the next night, nothing changed: check_inputs records the check and skips build and publish
+    published = warehouse.read_bytes()
+    again = subprocess.run([str(REPO_ROOT / "infra/airflow/run_dag.sh"), "refresh"],
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
+    assert warehouse.read_bytes() == published
+    verification = json.loads((tmp_path / "var/warehouse/verification.json").read_text(encoding="utf-8"))
+    with sqlite3.connect(tmp_path / "var/airflow/airflow.db") as metadata:
+        states = dict(metadata.execute(
+            "select task_id, state from task_instance where run_id = "
+            "(select run_id from dag_run where dag_id = 'refresh' order by id desc limit 1) "
+            "and task_id in ('dbt_build', 'publish')").fetchall())
+    assert states == {"dbt_build": "skipped", "publish": "skipped"}
+    (fingerprint,) = query(warehouse, "select empreinte_entrees from meta.publication")[0]
+    assert verification["empreinte_entrees"] == fingerprint

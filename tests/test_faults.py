@@ -18,7 +18,6 @@ import logging
 import math
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from observatoire import cli
 from observatoire.config import REPO_ROOT
 from observatoire.lock import writer_lock
 from observatoire.refresh import publish_build, refresh
-from tests.helpers import make_settings
+from tests.helpers import copy_var, make_settings
 
 FAILING, HEALTHY = "insee_cog_regions", "insee_cog_departements"
 
@@ -155,13 +154,8 @@ def test_failing_source_without_previous_landing_fails_the_run(online, tmp_path)
     assert not (settings.landing_dir / f"{FAILING}.parquet").exists()
 
 
-def _copy_var(settings, target: Path):
-    shutil.copytree(settings.var_dir, target, ignore=shutil.ignore_patterns("build", "writer.lock", "airflow"))
-    return make_settings(target)
-
-
 def test_refresh_publishes_with_a_stale_source_and_warns(refreshed, tmp_path, monkeypatch, caplog):
-    settings = _copy_var(refreshed["settings"], tmp_path / "var")
+    settings = copy_var(refreshed["settings"], tmp_path / "var")
     real_fetch = extract.run.fetch
 
     def fetch(source, settings, session=None):
@@ -229,12 +223,12 @@ def _kill_when(proc: subprocess.Popen, ready: Callable[[str], bool], what: str) 
 
 
 def test_refresh_killed_during_dbt_build_leaves_the_warehouse_identical(refreshed, tmp_path):
-    settings = _copy_var(refreshed["settings"], tmp_path / "var")
+    settings = copy_var(refreshed["settings"], tmp_path / "var")
     warehouse_dir = settings.warehouse_path.parent
     before = _folder(warehouse_dir)
     env = {**os.environ, "OBS_VAR_DIR": str(settings.var_dir), "OBS_DEPARTEMENT": "32", "OBS_MODE": "offline"}
     env.pop("OBS_WAREHOUSE_PATH", None)
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "observatoire"), "refresh"], env=env,
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "observatoire"), "refresh", "--force"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
 
     def a_quarter_of_the_build_done(line: str) -> bool:  # dbt's progress lines: "[  11.2 s] 5 of 428 OK created…"
@@ -271,7 +265,7 @@ p.publish(Path(sys.argv[1]), Path(sys.argv[2]), {"departement": "32", "mode": "o
 
 def test_publish_killed_before_the_swap_leaves_the_warehouse_identical(refreshed, tmp_path):
     build_path = Path(refreshed["result"]["build"]["build_path"])
-    settings = _copy_var(refreshed["settings"], tmp_path / "var")
+    settings = copy_var(refreshed["settings"], tmp_path / "var")
     warehouse = settings.warehouse_path
     published = lambda: {k: v for k, v in _folder(warehouse.parent).items() if not k.startswith(".")}  # noqa: E731
     before = published()
@@ -321,10 +315,10 @@ def _same_rows(a: list[tuple], b: list[tuple]) -> bool:
 
 def test_two_refreshes_on_the_same_inputs_publish_identical_content(refreshed, tmp_path):
     # two runs of the same code from the same raw zone, landing and snapshot history
-    first = _copy_var(refreshed["settings"], tmp_path / "var1")
-    settings = _copy_var(refreshed["settings"], tmp_path / "var2")
-    refresh(first)
-    refresh(settings)
+    first = copy_var(refreshed["settings"], tmp_path / "var1")
+    settings = copy_var(refreshed["settings"], tmp_path / "var2")
+    refresh(first, force=True)  # the copies hold the published warehouse of these very inputs
+    refresh(settings, force=True)
     con = duckdb.connect()
     try:
         con.execute(f"attach '{first.warehouse_path}' as a (read_only)")

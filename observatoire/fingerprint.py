@@ -1,0 +1,79 @@
+"""What a build is made of, as one checksum — so that a refresh with nothing new publishes nothing new.
+
+The fingerprint covers every input of `dbt build` and of the publish: the landing files (sources and partner
+files), each source's freshness flags (a source kept stale must be republished as stale), the dbt project,
+the pipeline's code and the settings. It is stored in the published warehouse (`meta.publication`); a refresh
+whose fingerprint equals the published one only records that it checked (`verification.json` beside the
+warehouse) — `observatoire refresh --force` rebuilds anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from extract import raw
+from extract.run import FRESHNESS_LANDING
+from observatoire.config import REPO_ROOT, Settings
+
+VERIFICATION_FILE = "verification.json"
+_DBT_SKIPPED = {"target", "logs", "dbt_packages"}  # dbt's own outputs, not inputs
+
+
+def _files(folder: Path, pattern: str, skipped: set[str] = frozenset()) -> list[Path]:
+    return sorted(p for p in folder.rglob(pattern)
+                  if p.is_file() and not skipped.intersection(p.relative_to(folder).parts[:1])
+                  and not p.name.startswith("."))
+
+
+def _add_files(digest, root: Path, files: list[Path]) -> None:
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(hashlib.file_digest(path.open("rb"), "sha256").digest())
+
+
+def inputs_fingerprint(settings: Settings, sources: list[dict]) -> str:
+    digest = hashlib.sha256()
+    landings = [p for p in sorted(settings.landing_dir.glob("*.parquet")) if p.stem != FRESHNESS_LANDING]
+    _add_files(digest, settings.landing_dir, landings)
+    flags = sorted((s["source"], s.get("sha256"), bool(s.get("stale")), s.get("error"),
+                    bool(s.get("est_demonstration"))) for s in sources)
+    digest.update(json.dumps(flags).encode())
+    _add_files(digest, REPO_ROOT, _files(settings.dbt_project_dir, "*", _DBT_SKIPPED))
+    for package in ("observatoire", "extract"):
+        _add_files(digest, REPO_ROOT, _files(REPO_ROOT / package, "*.py"))
+    digest.update(json.dumps([settings.departement, settings.scope, settings.mode]).encode())
+    return digest.hexdigest()
+
+
+def published_fingerprint(warehouse_path: Path) -> str | None:
+    """The fingerprint stored with the published warehouse (None: nothing published, or published before
+    fingerprints existed)."""
+    if not warehouse_path.is_file():
+        return None
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        columns = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'meta' and table_name = 'publication'").fetchall()}
+        if "empreinte_entrees" not in columns:
+            return None
+        return con.execute("select empreinte_entrees from meta.publication").fetchone()[0]
+    finally:
+        con.close()
+
+
+def record_verification(settings: Settings, fingerprint: str) -> dict:
+    """Write down that the published warehouse was checked against unchanged inputs (shown by `status`)."""
+    check = {"verifie_le": datetime.now(UTC).isoformat(timespec="seconds"), "empreinte_entrees": fingerprint}
+    raw._atomic_write(settings.warehouse_path.parent / VERIFICATION_FILE, json.dumps(check, indent=1).encode())
+    return check
+
+
+def read_verification(settings: Settings) -> dict | None:
+    path = settings.warehouse_path.parent / VERIFICATION_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
