@@ -72,6 +72,27 @@ def read_csv(path: Path, sep: str, member: str | None = None, columns: list[str]
     return frame
 
 
+def decode_text(data: bytes, name: str) -> str:
+    """Bytes of a text file published in UTF-8 or in the Windows/ISO Latin encodings (FINESS: ISO-8859-1).
+
+    UTF-8 is tried first and strictly: Latin text with accents is never valid UTF-8, so a valid file is UTF-8.
+    Otherwise cp1252 (ISO-8859-1 plus the printable characters Windows puts in 0x80–0x9F). A file with NUL bytes
+    (UTF-16, binary) or bytes undefined in cp1252 is refused. Not charset-normalizer: it reads French ISO-8859-1
+    text as cp1250 (« à » becomes « ŕ »), a silent guess this reader exists to avoid."""
+    if b"\x00" in data:
+        raise ParseError(f"{name} : octets nuls dans le fichier (UTF-16 ou fichier binaire ?) ; attendu un texte "
+                         "UTF-8 ou ISO-8859-1")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{name} : encodage non reconnu (octet {data[exc.start]:#04x} à la position {exc.start}) ; "
+                         "attendu un texte UTF-8 ou ISO-8859-1") from exc
+
+
 def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -79,13 +100,14 @@ def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
 
 
 def to_int(series: pd.Series, name: str) -> pd.Series:
-    """Text → nullable Int64; refuses non-numeric text instead of silently nulling it."""
+    """Text → nullable Int64; refuses text that is not a whole number ('1.6', 'abc') instead of nulling or
+    rounding it. A whole number written with a decimal part of zero ('12.0') is accepted."""
     cleaned = series.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False)
     out = pd.to_numeric(cleaned, errors="coerce")
-    bad = cleaned.notna() & out.isna()
+    bad = cleaned.notna() & (out.isna() | (out != out.round()))
     if bad.any():
         raise ParseError(f"{name} : valeur non entière {cleaned[bad].iloc[0]!r}")
-    return out.round().astype("Int64")
+    return out.astype("Int64")
 
 
 def to_float(series: pd.Series, name: str) -> pd.Series:

@@ -73,7 +73,6 @@ class Contract:
     key: tuple[str, ...]  # no two rows share these values
     period_column: str | None  # a new version replaces these periods; None: the whole file replaces
     partners_hint: str
-    territory_levels: tuple[str, ...] = NIVEAUX_INDICATEUR
 
     @property
     def names(self) -> list[str]:
@@ -221,7 +220,6 @@ _register(Contract(
     key=("niveau_territoire", "code_territoire", "theme", "rang", "date_forum"),
     period_column="date_forum",
     partners_hint="FORUM, Département, CAF",
-    territory_levels=NIVEAUX_OFFRE,
 ))
 
 _register(Contract(
@@ -307,5 +305,4 @@ _register(Contract(
     key=("action", "institution", "niveau_territoire", "code_territoire"),
     period_column=None,
     partners_hint="toutes les institutions du référentiel",
-    territory_levels=NIVEAUX_OFFRE,
 ))

@@ -46,7 +46,6 @@ class FileScan:
     sha256: str
     size: int
     utf8: bool
-    bom: bool
     nul: bool
     head: bytes
 
@@ -74,7 +73,7 @@ def scan(path: Path) -> FileScan:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return FileScan(digest.hexdigest(), size, utf8, head.startswith(codecs.BOM_UTF8), nul, head)
+    return FileScan(digest.hexdigest(), size, utf8, nul, head)
 
 
 _SIGNATURES = [

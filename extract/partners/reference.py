@@ -27,7 +27,7 @@ REFERENCE_CANDIDATES: dict[str, list[Path]] = {
     "communes": [_SNAPSHOT / "insee_cog_communes" / "v_commune_*.csv*"],
     "mouvements": [_SNAPSHOT / "insee_cog_mouvements" / "v_mvt_commune_*.csv*"],
     "departements": [_SNAPSHOT / "insee_cog_departements" / "v_departement_*.csv*"],
-    "epci": [_SNAPSHOT / "epci_composition" / "dgcl_epcicom*.csv*", _SNAPSHOT / "epci_composition" / "epci.json"],
+    "epci": [_SNAPSHOT / "epci_composition" / "epci.json"],
 }
 
 
@@ -59,13 +59,9 @@ class Geography:
     departement: str
     nom_departement: str  # "du Gers", "des Pyrénées-Atlantiques"
     communes: dict[str, str]  # current communes of the département: code → name
-    all_communes: frozenset[str]  # current communes of France
     merged: dict[str, tuple[str, ...]]  # old commune code → current code(s)
     epci: dict[str, str]  # SIREN → name, EPCI with at least one commune in the département
     territoires: frozenset[str] | None  # territoire d'action codes (None when the file is not available)
-
-    def label(self) -> str:
-        return self.nom_departement
 
 
 def _load_epci(path: Path, departement: str) -> dict[str, str]:
@@ -138,7 +134,6 @@ def _load_geography_cached(departement: str, territoires_file: str, _mtime) -> G
         departement=departement,
         nom_departement=nom,
         communes=communes,
-        all_communes=current,
         merged=_merged(departement, current),
         epci=_load_epci(reference_path("epci"), departement),
         territoires=_load_territoires(Path(territoires_file)),

@@ -73,19 +73,6 @@ def write_template(kind: str, out_dir: Path | str) -> list[Path]:
     return [xlsx, csv_path]
 
 
-def write_csv_export(rows: list[dict], path: Path) -> Path:
-    """CSV (`;`, UTF-8 BOM) for people to open in a spreadsheet: formula-like cells neutralised."""
-    if not rows:
-        path.write_text("", encoding="utf-8-sig")
-        return path
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=";")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: neutralise(v) for k, v in row.items()})
-    return path
-
-
 def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 

@@ -33,7 +33,7 @@ import pandas as pd
 import requests
 
 from extract.http import FetchError, get
-from extract.readers import ParseError, read_bytes
+from extract.readers import ParseError, decode_text, read_bytes
 from extract.registry_types import Fetched
 
 SNAPSHOT_CSV = "etalab-cs1100507-stock-demonstration.csv"
@@ -83,7 +83,7 @@ def _code_commune(departement: str, commune: str) -> str | None:
 
 
 def parse_csv_extract(data: bytes, name: str) -> pd.DataFrame:
-    text = data.decode("latin-1")
+    text = decode_text(data, name)
     lines = text.splitlines()
     if not lines or not lines[0].lower().startswith("finess"):
         raise ParseError(f"{name} : première ligne attendue « finess;etalab;… » (en-tête du fichier)")

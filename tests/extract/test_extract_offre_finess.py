@@ -34,6 +34,20 @@ def test_csv_extract_latin1_no_header_two_line_types():
     assert df["capacite_installee"].isna().all()  # the CSV extract carries no capacity
 
 
+def test_csv_extract_in_utf8_reads_the_same_text(tmp_path):
+    """The same extract re-saved in UTF-8 (as a partner's tool may do) gives the same labels, not mojibake."""
+    utf8 = tmp_path / "finess_utf8.csv"
+    utf8.write_bytes(CSV_SAMPLE.read_bytes().decode("latin-1").encode("utf-8"))
+    pd.testing.assert_frame_equal(finess.parse([utf8], None), finess.parse([CSV_SAMPLE], None))
+
+
+def test_csv_extract_in_utf16_is_refused(tmp_path):
+    utf16 = tmp_path / "finess_utf16.csv"
+    utf16.write_bytes(CSV_SAMPLE.read_bytes().decode("latin-1").encode("utf-16"))
+    with pytest.raises(ParseError, match="UTF-16"):
+        finess.parse([utf16], None)
+
+
 def test_real_json_structures_and_activites_samples():
     df = finess.parse([STRUCTURES, ACTIVITES], None)
     doc = json.loads(gzip.decompress(STRUCTURES.read_bytes()))

@@ -265,3 +265,18 @@ def test_contours_refuse_unknown_geometry(tmp_path, settings):
                    '{"code": "32013", "nom": "Auch"}, "geometry": {"type": "Point", "coordinates": [0.5, 43.6]}}]}')
     with pytest.raises(ParseError, match="Point"):
         SOURCES["ign_contours"].parser([bad], settings)
+
+
+@pytest.mark.parametrize("text", ["1.6", "12,5", "abc", "1e-3"])
+def test_to_int_refuses_what_is_not_a_whole_number(text):
+    from extract.readers import to_int
+
+    with pytest.raises(ParseError, match="valeur non entière"):
+        to_int(pd.Series(["3", text], dtype="string"), "population")
+
+
+def test_to_int_reads_whole_numbers_exactly():
+    from extract.readers import to_int
+
+    out = to_int(pd.Series(["1\u202f234", "12.0", None, "-7"], dtype="string"), "population")
+    assert out.tolist() == [1234, 12, pd.NA, -7]

@@ -132,13 +132,6 @@ def test_formulas_are_neutralised_in_landing(settings):
     assert frame["commentaire"].tolist() == ["'+33 voir note", "'-10 % sur un an"]
 
 
-def test_csv_export_neutralises(tmp_path):
-    from extract.partners import write_csv_export
-
-    path = write_csv_export([{"a": "=1+1", "b": "-2", "c": "texte", "d": 3}], tmp_path / "x.csv")
-    assert path.read_text(encoding="utf-8-sig").splitlines()[1] == "'=1+1;'-2;texte;3"
-
-
 def test_inbox_ingests_every_partner_folder(settings, monkeypatch, tmp_path):
     inbox = tmp_path / "depot"
     monkeypatch.setenv("OBS_INBOX_DIR", str(inbox))
