@@ -43,6 +43,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def sql_literal(path: Path | str) -> str:
+    """A file path as a DuckDB string literal (quotes doubled): for the statements that take no parameter
+    there (ATTACH, COPY … TO)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def fetches(raw_dir: Path) -> list[dict]:
     """Every line of the manifest, oldest first."""
     manifest = raw_dir / MANIFEST

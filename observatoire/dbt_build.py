@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from extract.raw import sql_literal
 from observatoire.config import Settings
 
 AUDIT_FILE = "build_ok.json"  # written next to the build file only when every node and test passed
@@ -129,7 +130,7 @@ def save_snapshots(settings: Settings, build_path: Path) -> dict[str, int]:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{name}.parquet"
             tmp = folder / f".{name}.{os.getpid()}.tmp.parquet"
-            con.execute(f"copy {SNAPSHOT_SCHEMA}.\"{name}\" to '{tmp}' (format parquet)")
+            con.execute(f"copy {SNAPSHOT_SCHEMA}.\"{name}\" to {sql_literal(tmp)} (format parquet)")
             os.replace(tmp, target)
             counts[name] = con.execute(f'select count(*) from {SNAPSHOT_SCHEMA}."{name}"').fetchone()[0]
     finally:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from extract.raw import sql_literal
 from observatoire.dbt_build import AUDIT_FILE
 
 CONTRACT_TABLES = ("dim_territoire", "dim_indicateur", "fct_indicateur_territoire")
@@ -60,7 +61,7 @@ def remove_leftovers(warehouse_path: Path) -> list[Path]:
 def _copy_marts(build_path: Path, target: Path, publication: dict, sources: list[dict]) -> dict[str, int]:
     con = duckdb.connect(str(target))
     try:
-        con.execute(f"attach {_literal(build_path)} as build (read_only)")
+        con.execute(f"attach {sql_literal(build_path)} as build (read_only)")
         names = [
             row[0]
             for row in con.execute(
@@ -118,10 +119,6 @@ def _check(path: Path) -> None:
                 raise PublishRefused(f"marts.{name} est vide : publication refusée.")
     finally:
         con.close()
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def read_status(warehouse_path: Path) -> dict | None:

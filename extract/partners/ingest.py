@@ -55,6 +55,7 @@ from extract.partners.validate import (
     neutralise,
     validate_chunk,
 )
+from extract.raw import sql_literal
 from observatoire.config import Settings
 
 CHUNK_ROWS = 50_000  # rows validated at once: bounds memory whatever the file size
@@ -272,7 +273,7 @@ def _merge_landing(settings: Settings, contract: Contract, staged: Path, partner
     Path(tmp).unlink()
     assigns = ", ".join(f"? as {k}" for k in extra)
     params = list(extra.values())
-    new = f"select *, {assigns} from read_parquet('{staged}')"
+    new = f"select *, {assigns} from read_parquet({sql_literal(staged)})"
     try:
         with _duckdb(settings.var_dir / "tmp" / "duckdb") as con:
             if target.exists():
@@ -282,12 +283,12 @@ def _merge_landing(settings: Settings, contract: Contract, staged: Path, partner
                     keep_params = [partner, periods]
                 else:
                     keep, keep_params = "partenaire <> ?", [partner]
-                query = (f"select * from read_parquet('{target}') where {keep} "
+                query = (f"select * from read_parquet({sql_literal(target)}) where {keep} "
                          f"union all by name {new}")
                 params = keep_params + params
             else:
                 query = new
-            con.execute(f"copy ({query}) to '{tmp}' (format parquet)", params)
+            con.execute(f"copy ({query}) to {sql_literal(tmp)} (format parquet)", params)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

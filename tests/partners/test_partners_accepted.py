@@ -42,6 +42,18 @@ def test_example_files_are_accepted(settings, name, partner, kind, rows):
     assert (line["partner"], line["kind"], line["status"], line["rows"]) == (partner, kind, "accepted", rows)
 
 
+def test_working_area_with_an_apostrophe(tmp_path):
+    """Paths reach DuckDB statements as quoted literals: « L'Isle-Jourdain » must not break an ingest."""
+    from observatoire.config import load_settings
+
+    settings = load_settings({"OBS_VAR_DIR": str(tmp_path / "L'Isle-Jourdain" / "var"), "OBS_DEPARTEMENT": "32"})
+    # the second file is merged with the landing the first one wrote
+    for name, partner in [("caf32_indicateurs_2024.csv", "CAF32"), ("msa_indicateurs_2023_windows1252.csv", "MSA")]:
+        result = ingest_file(EXAMPLES / name, partner, None, settings)
+        assert result.status == "accepted", result.errors
+    assert set(landing_frame(settings, "indicateurs_partenaire")["partenaire"]) == {"CAF32", "MSA"}
+
+
 def test_french_formats_are_read(settings):
     ingest_file(EXAMPLES / "caf32_indicateurs_2024.csv", "CAF32", None, settings)
     ingest_file(EXAMPLES / "msa_indicateurs_2023_windows1252.csv", "MSA", None, settings)
