@@ -21,7 +21,9 @@ from typing import Any
 import duckdb
 from duckdb_engine import ConnectionWrapper
 
-LAST = ("lock_configuration",)  # applied after every other setting, or they could not be set
+# Set after the ATTACH, in this order (the ATTACH itself is external access; once the configuration is locked
+# nothing can be set). Every other setting (e.g. the custom_user_agent Superset adds) is a start-up option.
+AFTER_ATTACH = ("enable_external_access", "lock_configuration")
 
 
 def _literal(value: Any) -> str:
@@ -33,12 +35,12 @@ def _literal(value: Any) -> str:
 
 
 def connect_fresh(path: str, read_only: bool, config: dict[str, Any]) -> ConnectionWrapper:
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={k: v for k, v in config.items() if k not in AFTER_ATTACH})
     try:
         mode = " (read_only)" if read_only else ""
         con.execute(f"attach {_literal(path)} as observatoire{mode}")
         con.execute("use observatoire")
-        for key in sorted(config, key=lambda k: k in LAST):
+        for key in (k for k in AFTER_ATTACH if k in config):
             con.execute(f"set {key} = {_literal(config[key])}")
     except Exception:
         con.close()
