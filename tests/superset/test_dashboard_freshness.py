@@ -103,6 +103,7 @@ def test_cached_chart_shows_new_figures_after_publish(superset_server, refreshed
         superset_server.timings["dashboards: warm-up of every dashboard"] = dashboards["prechauffage"]["secondes"]
         assert "qualite-donnees" in warmed and "panorama-social" in warmed
         for slug, w in warmed.items():
+            superset_server.timings[f"dashboards: warm-up {slug}"] = w["secondes"]
             assert w["erreurs"] == 0 and w["requetes"] >= w["graphiques"], (slug, w)
 
         after = _read_cached(admin, form_data)
