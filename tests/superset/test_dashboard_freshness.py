@@ -4,8 +4,9 @@ warehouse, and the dashboards are warm for their first visitor.
 The chart « Fichiers reçus, acceptés ou refusés » (dashboard « Qualité des données ») is read through the cache
 and cached; then a warehouse with one more partner reception is published by the real `publish_build`, which
 calls the real invalidation and warm-up against this session's Superset (observatoire/dashboards.py). The API
-read and a headless Chromium opening the dashboard must both see the new reception, and the browser's chart
-queries must be answered from the cache the warm-up filled. The session's warehouse is put back at the end.
+read and a headless Chromium opening the dashboard as a copil member must both see the new reception, and the
+copil member's chart queries must be answered from the cache the warm-up (run as the service account) filled.
+The session's warehouse is put back at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from playwright.sync_api import sync_playwright
+from roles_matrix import ACCOUNTS
 from superset_api import SupersetClient, query_context
 
 from observatoire.dbt_build import AUDIT_FILE
@@ -111,8 +113,9 @@ def test_cached_chart_shows_new_figures_after_publish(superset_server, refreshed
         assert after["rowcount"] == before["rowcount"] + 1
 
         charts = len(admin.dashboard_charts(dashboard["id"]))
-        answers = _browser_chart_answers(superset_server.base_url, superset_server.username,
-                                         superset_server.password, dashboard["id"], charts)
+        copil = ACCOUNTS["copil"]  # the warm-up ran as the service account; the copil member must hit its cache
+        answers = _browser_chart_answers(superset_server.base_url, copil, superset_server.password_of(copil),
+                                         dashboard["id"], charts)
         results = [res for body in answers for res in body.get("result", [])]
         assert len(answers) >= charts, f"{len(answers)} chart answers for {charts} charts"
         assert all(res["is_cached"] for res in results), "the warm-up did not fill the browser's cache keys"
