@@ -37,7 +37,9 @@ DEMO_ENV := var/demo.env
 $(DEMO_ENV):
 	mkdir -p var
 	umask 077; python3 -c 'import secrets; print(f"SUPERSET_SECRET_KEY={secrets.token_hex(32)}"); \
-	  print(f"SUPERSET_ADMIN_PASSWORD={secrets.token_urlsafe(14)}")' > $@
+	  pw = secrets.token_urlsafe(14); print(f"SUPERSET_ADMIN_PASSWORD={pw}"); \
+	  print("SUPERSET_URL=http://127.0.0.1:$(or $(SUPERSET_PORT),8088)"); print("SUPERSET_SERVICE_USER=admin"); \
+	  print(f"SUPERSET_SERVICE_PASSWORD={pw}")' > $@
 
 demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, publish, serve the dashboards
 	infra/airflow/run_dag.sh refresh
@@ -47,10 +49,10 @@ demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, pub
 	  infra/superset/init.sh && \
 	  SUPERSET_USERS_FILE="$$PWD/var/demo_users.json" infra/superset/import_assets.sh "$$PWD/var/warehouse/observatoire.duckdb" && \
 	  { infra/superset/serve.sh stop || true; } && infra/superset/serve.sh start && \
-	  echo && echo "Tableaux de bord : http://127.0.0.1:$${SUPERSET_PORT:-8088}/superset/dashboard/panorama-social/" && \
+	  echo && echo "Tableaux de bord : http://127.0.0.1:$(or $(SUPERSET_PORT),8088)/superset/dashboard/panorama-social/" && \
 	  echo "Connexion        : admin / $$SUPERSET_ADMIN_PASSWORD   (mot de passe de démonstration, dans $(DEMO_ENV))" && \
 	  echo "Comptes exemples : var/demo_users.json (COPIL, analyste, un gestionnaire par territoire d'action)" && \
-	  echo "Documentation    : http://127.0.0.1:$${SUPERSET_PORT:-8088}/observatoire-docs/" && \
+	  echo "Documentation    : http://127.0.0.1:$(or $(SUPERSET_PORT),8088)/observatoire-docs/" && \
 	  echo "Entrepôt publié  : $$PWD/var/warehouse/observatoire.duckdb (schéma marts, lecture seule)" && \
 	  echo "Arrêter Superset : infra/superset/serve.sh stop"
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from observatoire.config import Settings
+from observatoire.dashboards import refresh_dashboards
 from observatoire.dbt_build import run_dbt_build
 from observatoire.fingerprint import inputs_fingerprint, published_fingerprint, record_verification
 from observatoire.lock import writer_lock
@@ -82,6 +83,8 @@ def publish_build(settings: Settings, build_summary: dict, sources: list[dict]) 
         remove_leftovers(settings.warehouse_path)
         result = publish(build_path, settings.warehouse_path, publication, sources)
     prune_builds(settings, keep=build_path.parent)
+    # Outside the writer lock: Superset only reads. Never raises (observatoire/dashboards.py).
+    result["dashboards"] = refresh_dashboards()
     return result
 
 
@@ -121,5 +124,15 @@ def refresh(settings: Settings, progress: Progress | None = None, run_id: str | 
     timings["publish_s"] = round(time.monotonic() - step, 1)
     timings["total_s"] = round(time.monotonic() - started, 1)
     say(f"Entrepôt publié : {published['warehouse_path']} ({timings['total_s']} s)")
+    say(f"Tableaux de bord : {_dashboards_line(published['dashboards'])}")
     return {"sources": sources, "partners": partners, "build": summary, "published": published,
             "unchanged": False, "timings": timings}
+
+
+def _dashboards_line(summary: dict) -> str:
+    if summary["statut"] != "rafraîchi":
+        return f"cache Superset non vidé ({summary['statut']}) ; voir l'avertissement ci-dessus."
+    warm = summary["prechauffage"]
+    warmed = (f"{len(warm['tableaux'])} tableaux de bord préchauffés en {warm['secondes']} s"
+              if "tableaux" in warm else f"préchauffage {warm['statut']}")
+    return f"cache vidé pour {summary['jeux_de_donnees']} jeux de données, {warmed}."

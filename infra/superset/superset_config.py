@@ -172,3 +172,13 @@ def _mutate_app(app) -> None:
 
 
 FLASK_APP_MUTATOR = _mutate_app
+
+# --- fresh warehouse after each publish (issue #11) ---------------------------------------------------
+# Each DuckDB connection ATTACHes the warehouse file as it is now, never a DuckDB instance another query of
+# the worker still holds on the previous file (infra/superset/fresh_duckdb.py). The config's folder is not on
+# sys.path (Superset loads this file by path), hence the insert.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fresh_duckdb import mutate_connection  # noqa: E402
+
+DB_CONNECTION_MUTATOR = mutate_connection
+# --- end fresh warehouse -------------------------------------------------------------------------------
