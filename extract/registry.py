@@ -1,5 +1,7 @@
 """Every source, declared as data. Adding a source = one entry here + one module in extract/sources/.
 
+`essential=True`: the territory referential; any other source that fails with no earlier landing is published
+empty and marked unavailable instead of failing the run (extract/run.py).
 Order matters only for `extract_all`: COG communes and EPCI come first because territoires_action validates
 against them and the API sources compute their commune perimeter from them.
 """
@@ -34,25 +36,25 @@ YEARLY = "@yearly"  # INSEE/DGCL publish once a year; a monthly check costs noth
 _ENTRIES = [
     Source("insee_cog_communes", "INSEE", "Code officiel géographique — communes", LO, "2025", "csv (zip)",
            (insee_cog_communes.ONLINE_URL,), (insee_cog_communes.SNAPSHOT,), ("code_commune", "typecom"),
-           YEARLY, False, insee_cog_communes.parse),
+           YEARLY, False, insee_cog_communes.parse, essential=True),
     Source("insee_cog_departements", "INSEE", "Code officiel géographique — départements", LO, "2026",
            "csv (zip)", (insee_cog_departements.ONLINE_URL,), (insee_cog_departements.SNAPSHOT,),
-           ("code_departement",), YEARLY, False, insee_cog_departements.parse),
+           ("code_departement",), YEARLY, False, insee_cog_departements.parse, essential=True),
     Source("insee_cog_regions", "INSEE", "Code officiel géographique — régions", LO, "2026", "csv (zip)",
            (insee_cog_regions.ONLINE_URL,), (insee_cog_regions.SNAPSHOT,), ("code_region",), YEARLY, False,
-           insee_cog_regions.parse),
+           insee_cog_regions.parse, essential=True),
     Source("insee_cog_mouvements", "INSEE", "Code officiel géographique — mouvements des communes depuis 1943", LO,
            "2026", "csv (zip)", (insee_cog_mouvements.ONLINE_URL,), (insee_cog_mouvements.SNAPSHOT,),
            ("mod", "date_effet", "typecom_avant", "code_commune_avant", "typecom_apres", "code_commune_apres"),
-           YEARLY, False, insee_cog_mouvements.parse),
+           YEARLY, False, insee_cog_mouvements.parse, essential=True),
     Source("epci_composition", "DGCL (via Etalab decoupage-administratif 6.0.0)",
            "Composition communale des EPCI à fiscalité propre", LO, "2025", "json",
            (epci_composition.ONLINE_URL,), (epci_composition.SNAPSHOT,), ("siren_epci", "code_commune"), YEARLY,
-           False, epci_composition.parse),
+           False, epci_composition.parse, essential=True),
     Source("insee_populations_legales", "INSEE", "Populations légales 2023 des communes (en vigueur au 01/01/2026)",
            LO, "2023", "csv ; BOM (zip)", (insee_populations_legales.ONLINE_URL,),
            (insee_populations_legales.SNAPSHOT,), ("code_commune",), YEARLY, False,
-           insee_populations_legales.parse),
+           insee_populations_legales.parse, essential=True),
     Source("insee_estimations_population_departement", "INSEE",
            "Estimations de population par département, sexe et âge quinquennal", LO, "2000-2022", "xlsx strict / csv",
            (insee_estimations_population_departement.ONLINE_URL,), (insee_estimations_population_departement.SNAPSHOT,),

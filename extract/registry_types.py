@@ -35,3 +35,6 @@ class Source:
     parser: Callable[[list[Path], Any], pd.DataFrame]
     fetcher: Callable[[Any, Any], list[Fetched]] | None = None  # custom online fetch (APIs)
     local_file: Callable[[Any], Path] | None = None  # file supplied locally whatever the mode
+    # Part of the territory referential (COG, EPCI, legal populations): a run cannot publish without it. Any other
+    # source that fails with no earlier landing is published empty and marked unavailable (extract/run.py).
+    essential: bool = False

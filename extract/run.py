@@ -96,17 +96,21 @@ def _landing_key(name: str, stored: list, est_demo: bool, settings: Settings) ->
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
+def _typed(frame: pd.DataFrame, est_demo: bool) -> pd.DataFrame:
+    frame["est_demonstration"] = est_demo
+    for column in INT32_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].astype("Int32" if frame[column].isna().any() else "int32")
+    return frame
+
+
 def _parse_to_landing(name: str, source: Source, stored: list, est_demo: bool, settings: Settings) -> tuple[Path, int]:
     """Parse the raw files into landing/<name>.parquet, unless the landing on disk has the same key."""
     key = _landing_key(name, stored, est_demo, settings)
     landing = settings.landing_dir / f"{name}.parquet"
     if raw.landing_key(settings.landing_dir, name) == key:
         return landing, pq.read_metadata(landing).num_rows
-    frame = source.parser([s.path for s in stored], settings)
-    frame["est_demonstration"] = est_demo
-    for column in INT32_COLUMNS:
-        if column in frame.columns:
-            frame[column] = frame[column].astype("Int32" if frame[column].isna().any() else "int32")
+    frame = _typed(source.parser([s.path for s in stored], settings), est_demo)
     return raw.write_landing(frame, settings.landing_dir, name, stored[0].sha256, key), len(frame)
 
 
@@ -203,6 +207,8 @@ def stale_result(name: str, settings: Settings, error: str) -> dict | None:
     if not landing.exists():
         return None
     previous = _read_state(settings).get(name)
+    if previous is not None and previous.get("last_success") is None:
+        return None  # the empty landing of a source that never succeeded (unavailable_result): nothing to keep
     if previous is None:  # landing written before freshness was tracked: describe it from the file itself
         table = pq.read_table(landing, columns=["_sha256", "est_demonstration"])
         sha = table.column("_sha256")[0].as_py() if table.num_rows else None
@@ -217,13 +223,35 @@ def stale_result(name: str, settings: Settings, error: str) -> dict | None:
     return result
 
 
+def unavailable_result(name: str, settings: Settings, error: str) -> dict:
+    """A source that failed with no earlier landing: an empty landing with the columns and types of its parser (read
+    from the embedded snapshot's files, zero rows kept), so that dbt builds the other sources' marts; its freshness
+    row has no last success, which marks it and its indicators unavailable (marts.fraicheur_sources,
+    marts.dim_indicateur)."""
+    source = SOURCES[name]
+    files = [settings.snapshot_dir / name / f for f in source.snapshot_files]
+    frame = _typed(source.parser(files, settings).iloc[0:0].copy(), False)
+    landing = raw.write_landing(frame, settings.landing_dir, name, "")
+    result = {"source": name, "sha256": None, "rows": 0, "landing_path": str(landing), "est_demonstration": False,
+              "fetched_at": None, "origin": None, "changed": False, "last_success": None, "stale": True,
+              "unavailable": True, "error": error[:500]}
+    state = _read_state(settings)
+    state[name] = {k: result[k] for k in _STATE_KEYS}
+    freshness = _read_freshness(settings)
+    freshness[name] = {"attempt": datetime.now(UTC).isoformat(timespec="seconds"), "stale": True, "error": error[:500]}
+    _write_state(settings, state, freshness)
+    return result
+
+
 def describe(result: dict) -> str:
     """One line per extracted source, as printed by `python -m extract` and sent to `progress`."""
     flag = "nouveau" if result["changed"] else "inchangé"
-    if result.get("stale"):
+    if result.get("unavailable"):
+        flag = f"INDISPONIBLE : aucune donnée antérieure, indicateurs marqués indisponibles ({result.get('error')})"
+    elif result.get("stale"):
         flag = f"PÉRIMÉ : dernière réussite {result.get('last_success')}, données précédentes conservées"
     demo = " [DÉMONSTRATION]" if result["est_demonstration"] else ""
-    return f"{result['source']:<42} {result['rows']:>8} lignes  {result['sha256'][:12]}  {flag}{demo}"
+    return f"{result['source']:<42} {result['rows']:>8} lignes  {(result['sha256'] or '-')[:12]:<12}  {flag}{demo}"
 
 
 def extract_with_retries(name: str, settings: Settings, session: requests.Session | None = None) -> dict:
@@ -254,8 +282,9 @@ def extract_all(
 
     A fetched source (not the département's local files) that still fails after its retries keeps its last
     good landing, flagged `stale` (with the error and the date of its last success), so that the refresh goes
-    on and publishes the flag; a failing source with no previous landing fails the run (ExtractError, raised
-    after trying every source).
+    on and publishes the flag. With no previous landing, a source of the territory referential (`essential`)
+    fails the run (ExtractError, raised after trying every source); any other is landed empty and flagged
+    `unavailable` (see `unavailable_result`), and the run publishes the others.
     `progress` receives one line of text per source extracted (see `describe`)."""
     names = list(SOURCES) if sources is None else list(sources)
     session = make_session() if settings.mode == "online" else None
@@ -266,7 +295,10 @@ def extract_all(
         except Exception as exc:  # noqa: BLE001 - isolate each source, report all failures together
             # The département's own files (local_file) are never kept stale: a wrong file must stop the run.
             remote = name in SOURCES and SOURCES[name].local_file is None
-            result = stale_result(name, settings, f"{type(exc).__name__}: {exc}") if remote else None
+            error = f"{type(exc).__name__}: {exc}"
+            result = stale_result(name, settings, error) if remote else None
+            if result is None and remote and not SOURCES[name].essential:
+                result = unavailable_result(name, settings, error)
             if result is None:
                 failures.append(f"{name} : {exc}")
                 continue

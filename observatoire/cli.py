@@ -80,7 +80,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         demo = "  [DÉMONSTRATION]" if src["est_demonstration"] else ""
         stale = (f"  [PÉRIMÉE : dernière réussite {src.get('last_success')} ; {src.get('error')}]"
                  if src.get("stale") else "")
-        print(f"    - {src['source']:<42} {src['rows']:>9} lignes  sha256 {src['sha256'][:12]}…  "
+        if src.get("stale") and src.get("last_success") is None:
+            stale = f"  [INDISPONIBLE : aucune donnée reçue, indicateurs marqués indisponibles ; {src.get('error')}]"
+        print(f"    - {src['source']:<42} {src['rows']:>9} lignes  sha256 {(src['sha256'] or '-')[:12]}…  "
               f"reçu {src['fetched_at']}{demo}{stale}\n      origine : {src['origin']}")
     _print_receptions(settings)
     return 0

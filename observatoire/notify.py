@@ -87,13 +87,33 @@ def _starttls(env: dict[str, str], port: int) -> bool:
 
 
 def notify_stale_sources(sources: list[dict]) -> list[str] | None:
-    """A warning when the run kept some sources' previous data (published, but flagged stale)."""
-    stale = [s for s in sources if s.get("stale")]
-    if not stale:
+    """One warning when the run published without some sources' fresh data: stale ones (previous data kept) and
+    unavailable ones (failed with no earlier data: landed empty, their indicators marked unavailable)."""
+    unavailable = [s for s in sources if s.get("unavailable")]
+    stale = [s for s in sources if s.get("stale") and not s.get("unavailable")]
+    if not stale and not unavailable:
         return None
-    details = "\n".join(f"- {s['source']} : dernière réussite {s.get('last_success')} ; {s.get('error')}"
-                        for s in stale)
-    return notify(f"{len(stale)} source(s) périmée(s) : données précédentes conservées", details, level="warning")
+    titles, lines = [], []
+    if unavailable:
+        titles.append(f"{len(unavailable)} source(s) indisponible(s) : indicateurs marqués indisponibles")
+        lines += [f"- {s['source']} : INDISPONIBLE, aucune donnée antérieure ; indicateurs concernés : "
+                  f"{', '.join(indicators_of(s['source'])) or 'aucun indicateur du catalogue'} ; {s.get('error')}"
+                  for s in unavailable]
+    if stale:
+        titles.append(f"{len(stale)} source(s) périmée(s) : données précédentes conservées")
+        lines += [f"- {s['source']} : dernière réussite {s.get('last_success')} ; {s.get('error')}" for s in stale]
+    return notify(" ; ".join(titles), "\n".join(lines), level="warning")
+
+
+def indicators_of(source: str) -> list[str]:
+    """The catalog indicators fed by `source` (dbt seed indicateurs, column sources_extraction)."""
+    import csv
+
+    from observatoire.config import REPO_ROOT
+
+    with (REPO_ROOT / "dbt_project" / "seeds" / "indicateurs.csv").open(encoding="utf-8", newline="") as handle:
+        return [row["code_indicateur"] for row in csv.DictReader(handle)
+                if source in (row.get("sources_extraction") or "").split()]
 
 
 def dag_failure_callback(context) -> None:

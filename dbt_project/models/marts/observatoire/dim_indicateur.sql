@@ -2,6 +2,9 @@
 -- partner or ABS indicator (code '<partner>__<code>') described from the partner's files: label and unit of the
 -- latest row sent, finest level sent, 'démonstration' when any row comes from an example file. No factor,
 -- definitions nor secrecy rule: a partner's values are published as sent, never recomputed nor summed.
+-- Availability: a catalog indicator is unavailable when one of its sources_extraction never succeeded (it failed
+-- with no earlier data, extract/run.py unavailable_result); its facts are then absent. Partner indicators exist only
+-- from the files received, so they are always available.
 with
 
 indicateurs as (
@@ -13,6 +16,25 @@ indicateurs as (
 partenaires as (
 
     select * from {{ ref('int_indicateurs_partenaires_unioned') }}
+
+),
+
+fraicheur as (
+
+    select * from {{ ref('stg_exploitation__fraicheur_sources') }}
+
+),
+
+sources_indisponibles as (
+
+    select
+        indicateurs.code_indicateur,
+        string_agg(fraicheur.source, ', ' order by fraicheur.source) as sources
+    from indicateurs
+    inner join fraicheur
+        on list_contains(string_split(indicateurs.sources_extraction, ' '), fraicheur.source)
+    where fraicheur.derniere_reussite is null
+    group by indicateurs.code_indicateur
 
 ),
 
@@ -34,8 +56,23 @@ catalogue as (
         nature,
         niveau_le_plus_fin,
         regle_secret,
-        seuil_secret
+        seuil_secret,
+        sources_extraction
     from indicateurs
+
+),
+
+catalogue_disponibilite as (
+
+    select
+        catalogue.*,
+        sources_indisponibles.code_indicateur is null as est_disponible,
+        case
+            when sources_indisponibles.code_indicateur is null then 'Disponible'
+            else 'Indisponible : source sans données (' || sources_indisponibles.sources || ')'
+        end as disponibilite
+    from catalogue
+    left join sources_indisponibles on catalogue.code_indicateur = sources_indisponibles.code_indicateur
 
 ),
 
@@ -99,14 +136,17 @@ catalogue_partenaires as (
         case when a_demonstration then 'démonstration' else 'réel' end as nature,
         case when a_commune then 'commune' when a_epci then 'epci' else 'departement' end as niveau_le_plus_fin,
         cast(null as varchar) as regle_secret,
-        cast(null as integer) as seuil_secret
+        cast(null as integer) as seuil_secret,
+        cast(null as varchar) as sources_extraction,
+        true as est_disponible,
+        'Disponible' as disponibilite
     from partenaires_producteurs
 
 ),
 
 final as (
 
-    select * from catalogue
+    select * from catalogue_disponibilite
     union all by name
     select * from catalogue_partenaires
 
