@@ -60,8 +60,9 @@ def seed_indicators_of(source: str) -> set[str]:
 
 
 def query_catalog(warehouse) -> dict[str, tuple]:
-    return {r[0]: r[1:] for r in query(warehouse, "select code_indicateur, est_disponible, disponibilite "
-                                                  "from marts.dim_indicateur where sources_extraction is not null")}
+    return {r[0]: r[1:] for r in query(warehouse, "select code_indicateur, est_disponible, disponibilite, "
+                                                  "nb_sources_indisponibles from marts.dim_indicateur "
+                                                  "where sources_extraction is not null")}
 
 
 @pytest.mark.slow
@@ -91,12 +92,13 @@ def test_source_failing_with_no_earlier_landing_is_published_unavailable(failing
     facts = "select distinct code_indicateur from marts.fct_indicateur_territoire where valeur is not null"
     with_facts = {r[0] for r in query(warehouse, facts)}
     with_facts_normally = {r[0] for r in query(published_warehouse, facts)}
-    unavailable = {code for code, (ok, _) in catalog.items() if not ok}
+    unavailable = {code for code, (ok, *_) in catalog.items() if not ok}
     assert unavailable == (with_facts_normally - with_facts) & set(catalog)  # partner examples load offline only
-    assert all(ok for code, (ok, _) in query_catalog(published_warehouse).items())  # nothing unavailable normally
+    assert all(ok and n == 0 for ok, _, n in query_catalog(published_warehouse).values())  # all available normally
     assert {"foyers_rsa_pour_100_menages", "part_population_couverte_caf"} <= unavailable
     assert unavailable == seed_indicators_of(FAILING)
-    assert all(FAILING in catalog[code][1] and catalog[code][1].startswith("Indisponible") for code in unavailable)
+    assert all(FAILING in catalog[code][1] and catalog[code][1].startswith("Indisponible") and catalog[code][2] == 1
+               for code in unavailable)
     assert {"part_75_ans_plus", "taux_pauvrete", "apa_pour_100_75_ans_plus"} <= with_facts  # the others published
 
     # the other sources' marts are filled

@@ -29,7 +29,8 @@ sources_indisponibles as (
 
     select
         indicateurs.code_indicateur,
-        string_agg(fraicheur.source, ', ' order by fraicheur.source) as sources
+        string_agg(fraicheur.source, ', ' order by fraicheur.source) as sources,
+        count(*) as nb_sources
     from indicateurs
     inner join fraicheur
         on list_contains(string_split(indicateurs.sources_extraction, ' '), fraicheur.source)
@@ -67,6 +68,7 @@ catalogue_disponibilite as (
     select
         catalogue.*,
         sources_indisponibles.code_indicateur is null as est_disponible,
+        cast(coalesce(sources_indisponibles.nb_sources, 0) as integer) as nb_sources_indisponibles,
         case
             when sources_indisponibles.code_indicateur is null then 'Disponible'
             else 'Indisponible : source sans données (' || sources_indisponibles.sources || ')'
@@ -139,6 +141,7 @@ catalogue_partenaires as (
         cast(null as integer) as seuil_secret,
         cast(null as varchar) as sources_extraction,
         true as est_disponible,
+        cast(0 as integer) as nb_sources_indisponibles,
         'Disponible' as disponibilite
     from partenaires_producteurs
 
