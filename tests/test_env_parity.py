@@ -229,8 +229,9 @@ def test_parity_fails_when_a_variable_is_not_passed(reads, compose_raw, variable
     """Remove one variable from docker-compose.yml (as the file stood before issue 11): the parity check names it."""
     text = re.sub(rf"^\s*{variable}:.*\n", "", COMPOSE.read_text(encoding="utf-8"), flags=re.M)
     assert text != COMPOSE.read_text(encoding="utf-8"), f"{variable} is not in docker-compose.yml"
-    missing = missing_in_services(yaml.safe_load(text), reads)
-    assert missing and all(variable in names for names in missing.values())
+    before, after = missing_in_services(compose_raw, reads), missing_in_services(yaml.safe_load(text), reads)
+    added = {name: names - before.get(name, set()) for name, names in after.items() if names - before.get(name, set())}
+    assert added and all(names == {variable} for names in added.values()), added
 
 
 def test_a_new_read_in_the_code_is_caught(compose_raw):
