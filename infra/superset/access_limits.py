@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -86,6 +87,28 @@ def _too_large(limit: int):
     return None
 
 
+def _wrap_views_once(app: Flask, decorators: dict[str, Any]) -> None:
+    """Decorate the POST views of these paths with their limit, at the first request: FLASK_APP_MUTATOR runs
+    before Superset registers its API views, so they do not exist yet when install() runs."""
+    lock, done = threading.Lock(), []
+
+    def wrap() -> None:
+        if done:
+            return
+        with lock:
+            if done:
+                return
+            for path, decorator in decorators.items():
+                endpoints = _endpoints(app, path, "POST")
+                if not endpoints:
+                    raise RuntimeError(f"access_limits: no view at {path}, its limit would not apply")
+                for endpoint in endpoints:
+                    app.view_functions[endpoint] = decorator(app.view_functions[endpoint])
+            done.append(True)
+
+    app.before_request(wrap)
+
+
 def install(app: Flask) -> None:
     limiter = app.appbuilder.sm.limiter
     conf = app.config
@@ -97,10 +120,6 @@ def install(app: Flask) -> None:
         override_defaults=False,
         error_message="Trop de tentatives de connexion pour ce compte : réessayer plus tard.",
     )
-    for endpoint in _endpoints(app, "/login", "POST") + _endpoints(app, "/api/v1/security/login", "POST"):
-        app.view_functions[endpoint] = failures(app.view_functions[endpoint])
-    if not _endpoints(app, "/api/v1/security/login", "POST"):
-        raise RuntimeError("access_limits: /api/v1/security/login not found, the login limit would not apply")
     anonymous = limiter.limit(
         conf["PUBLIC_CHART_DATA_LIMIT"],
         methods=["POST"],
@@ -108,7 +127,6 @@ def install(app: Flask) -> None:
         override_defaults=False,
         error_message="Trop de requêtes : réessayer dans une minute.",
     )
-    for endpoint in _endpoints(app, "/api/v1/chart/data", "POST"):
-        app.view_functions[endpoint] = anonymous(app.view_functions[endpoint])
+    _wrap_views_once(app, {"/login": failures, "/api/v1/security/login": failures, "/api/v1/chart/data": anonymous})
     limit = int(conf["FILTER_STATE_MAX_BYTES"])
     app.before_request(lambda: _too_large(limit))
