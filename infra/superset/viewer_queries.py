@@ -110,8 +110,11 @@ def check_query(query: dict[str, Any], ref: Reference) -> None:
     for flt in query.get("filters") or []:
         ref.check_column(flt.get("col"), filtered=True)
     extras = query.get("extras") or {}
-    ref.check_clause(extras.get("where"), ref.where, "WHERE")
-    ref.check_clause(extras.get("having"), ref.having, "HAVING")
+    for holder in (extras, query):  # `where`/`having` are also accepted at the query's top level (deprecated)
+        ref.check_clause(holder.get("where"), ref.where, "WHERE")
+        ref.check_clause(holder.get("having"), ref.having, "HAVING")
+    if query.get("result_type") not in (None, "full"):
+        raise Refused(f"type de résultat {query.get('result_type')!r}")
     for layer in query.get("annotation_layers") or []:
         if _frozen(layer) not in ref.values:
             raise Refused("couche d'annotation non enregistrée")

@@ -142,6 +142,8 @@ def _variants(body: dict) -> dict[str, dict]:
         "extra column": changed(columns=[*query.get("columns", []), "libelle_indicateur", "source"]),
         "SQL column": changed(columns=[sql_col]),
         "free WHERE": changed(extras={**query.get("extras", {}), "where": where}),
+        "free WHERE (query level)": changed(where=where),
+        "samples (query level)": changed(result_type="samples"),
         "SQL filter column": changed(filters=[{"col": sql_col, "op": "IS NOT NULL"}]),
         "no saved chart": {**body, "form_data": {k: v for k, v in body["form_data"].items() if k != "slice_id"}},
     }
