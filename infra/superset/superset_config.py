@@ -201,12 +201,13 @@ FILTER_STATE_MAX_BYTES = int(os.environ.get("SUPERSET_FILTER_STATE_MAX_BYTES", "
 EXTRA_RELATED_QUERY_FILTERS = {"user": access_limits.related_users, "role": access_limits.related_roles}
 
 # Server-side sessions (a file per session under SUPERSET_HOME, shared by the workers): the cookie only holds
-# an id, so logging out ends the session for every copy of the cookie.
+# an id, so logging out ends the session for every copy of the cookie. Above 50 000 files (a flood of
+# anonymous visits), expired sessions are removed first, then the oldest.
 from cachelib.file import FileSystemCache  # noqa: E402
 
 SESSION_SERVER_SIDE = True
 SESSION_TYPE = "cachelib"
-SESSION_CACHELIB = FileSystemCache(str(SUPERSET_HOME / "sessions"), threshold=0, mode=0o600)
+SESSION_CACHELIB = FileSystemCache(str(SUPERSET_HOME / "sessions"), threshold=50_000, mode=0o600)
 SESSION_KEY_PREFIX = "obs_session_"
 
 # Embedded dashboards are off, but their token secret never keeps Superset's public default.
