@@ -2,7 +2,8 @@
 
 python assets_tool.py render ASSETS_DIR OUT_DIR WAREHOUSE_PATH
     Copy the YAML of ASSETS_DIR into OUT_DIR, replacing the placeholder __OBS_WAREHOUSE_PATH__ in
-    database files with the absolute warehouse path (so no machine path is ever committed).
+    database files with the absolute warehouse path (so no machine path is ever committed), and the charts'
+    base map __OBS_MAP_TILES__ with SUPERSET_MAP_TILES_URL (none by default).
 python assets_tool.py check-imported ASSETS_DIR SUPERSET_DB
     Fail unless every database, dataset, chart and dashboard UUID of ASSETS_DIR is in Superset's
     metadata database (SQLite), and every dashboard's charts are attached to it.
@@ -10,6 +11,8 @@ python assets_tool.py check-imported ASSETS_DIR SUPERSET_DB
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sqlite3
 import sys
@@ -21,6 +24,9 @@ from pathlib import Path
 import yaml
 
 PLACEHOLDER = "__OBS_WAREHOUSE_PATH__"
+# deck.gl base map of the charts (mapbox_style): SUPERSET_MAP_TILES_URL as "tile://URL", or "" (no base map,
+# no third-party request) when unset. superset_config.py opens the CSP to that tile server only.
+MAP_TILES = "__OBS_MAP_TILES__"
 KINDS = {"databases": "dbs", "datasets": "tables", "charts": "slices", "dashboards": "dashboards"}
 
 
@@ -38,6 +44,9 @@ def render(assets: Path, out: Path, warehouse: Path) -> None:
                 sys.exit(f"{src}: sqlalchemy_uri must use the placeholder {PLACEHOLDER}")
             text = text.replace(PLACEHOLDER, str(warehouse))
             yaml.safe_load(text)  # the path must not break the YAML
+        if src.relative_to(assets).parts[0] == "charts" and MAP_TILES in text:
+            tiles = os.environ.get("SUPERSET_MAP_TILES_URL", "").strip()
+            text = text.replace(MAP_TILES, json.dumps(f"tile://{tiles}" if tiles else ""))
         dst.write_text(text, encoding="utf-8")
         n += 1
     if n == 0:
@@ -128,6 +137,8 @@ def normalize(export_zip: Path, assets: Path) -> None:
             elif kind == "charts":
                 doc.get("params", {}).pop("datasource", None)
                 doc["query_context"] = None
+                if "mapbox_style" in doc.get("params", {}):
+                    doc["params"]["mapbox_style"] = MAP_TILES
             target = by_uuid.get(str(doc["uuid"]))
             committed = yaml.safe_load(target.read_text(encoding="utf-8")) if target else None
             if kind == "datasets" and committed:

@@ -13,11 +13,21 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _without_machine_paths(page: str, target: Path, var_dir: Path) -> str:
+    """dbt embeds absolute paths (root_path, compiled_path, landing files): served to every visitor, they would
+    show this machine's folders. Each becomes relative to what it names (longest prefix first)."""
+    for prefix, name in sorted(
+        [(target.resolve(), "target"), (var_dir.resolve(), "$OBS_VAR_DIR"), (REPO, ".")],
+        key=lambda item: -len(str(item[0])),
+    ):
+        page = page.replace(str(prefix), name)
+    return page
 
 
 def main() -> None:
@@ -41,7 +51,8 @@ def main() -> None:
     if not result.success:
         sys.exit(f"dbt docs generate a échoué : {result.exception}")
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(target / "static_index.html", out / "index.html")
+    page = (target / "static_index.html").read_text(encoding="utf-8")
+    (out / "index.html").write_text(_without_machine_paths(page, target, settings.var_dir), encoding="utf-8")
     contracts = (REPO / "docs" / "contracts.md").read_text(encoding="utf-8")
     (out / "contracts.md").write_text(contracts, encoding="utf-8")
     (out / "contrats.html").write_text(

@@ -182,3 +182,71 @@ from fresh_duckdb import mutate_connection  # noqa: E402
 
 DB_CONNECTION_MUTATOR = mutate_connection
 # --- end fresh warehouse -------------------------------------------------------------------------------
+# --- access and exposure limits (issue #12: roles, throttling, viewers' queries, no third party) ---------
+# Logic in access_limits.py and viewer_queries.py next to this file (importable: its folder was put on sys.path
+# above). Every limit is a setting, from the environment (.env.example).
+import hashlib  # noqa: E402
+import re  # noqa: E402
+
+import access_limits  # noqa: E402
+import viewer_queries  # noqa: E402
+
+# Throttling: Superset's own Flask-Limiter. Local storage is per gunicorn worker ("memory://": the limits
+# package has no shared file storage; with N workers an address gets at most N times each limit); set
+# SUPERSET_RATELIMIT_STORAGE_URI=redis://… (docker-compose's redis) for one count shared by all workers.
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = os.environ.get("SUPERSET_RATELIMIT_STORAGE_URI", "memory://")
+RATELIMIT_APPLICATION = os.environ.get("SUPERSET_RATELIMIT_APPLICATION", "50 per second")
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_STRATEGY = "moving-window"  # exact over any window (a fixed window lets 2x through at its edge)
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("SUPERSET_AUTH_RATE_LIMIT", "30 per minute")  # login form, per address
+LOGIN_FAILURE_LIMIT = os.environ.get("SUPERSET_LOGIN_FAILURE_LIMIT", "5 per 5 minutes")  # per account+address
+PUBLIC_CHART_DATA_LIMIT = os.environ.get("SUPERSET_PUBLIC_CHART_DATA_LIMIT", "120 per minute")  # anonymous
+FILTER_STATE_MAX_BYTES = int(os.environ.get("SUPERSET_FILTER_STATE_MAX_BYTES", "16384"))
+
+# Pick-lists of owners and roles: everything for the admin, oneself for a user, nothing for anonymous.
+EXTRA_RELATED_QUERY_FILTERS = {"user": access_limits.related_users, "role": access_limits.related_roles}
+
+# Server-side sessions (a file per session under SUPERSET_HOME, shared by the workers): the cookie only holds
+# an id, so logging out ends the session for every copy of the cookie. Above 50 000 files (a flood of
+# anonymous visits), expired sessions are removed first, then the oldest.
+from cachelib.file import FileSystemCache  # noqa: E402
+
+SESSION_SERVER_SIDE = True
+SESSION_TYPE = "cachelib"
+SESSION_CACHELIB = FileSystemCache(str(SUPERSET_HOME / "sessions"), threshold=50_000, mode=0o600)
+SESSION_KEY_PREFIX = "obs_session_"
+
+# Embedded dashboards are off, but their token secret never keeps Superset's public default.
+GUEST_TOKEN_JWT_SECRET = hashlib.sha256(f"guest-token|{SECRET_KEY}".encode()).hexdigest()
+
+# No third party in the browser: Superset's telemetry pixel (apachesuperset.gateway.scarf.sh, compiled into
+# the frontend) and map tiles are kept out by the Content-Security-Policy, which lists this origin only, plus
+# the tile server of SUPERSET_MAP_TILES_URL when one is set (none by default: maps draw on a blank
+# background). Institutional example, IGN's Géoplateforme (infra/superset/README.md):
+# https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}
+MAP_TILES_URL = os.environ.get("SUPERSET_MAP_TILES_URL", "").strip()
+_tile_origin = [re.match(r"https://[^/]+", MAP_TILES_URL).group(0)] if MAP_TILES_URL.startswith("https://") else []
+DECKGL_BASE_MAP = [[f"tile://{MAP_TILES_URL}", "Fond de carte"]] if MAP_TILES_URL else [["", "Aucun fond de carte"]]
+MAPBOX_API_KEY = ""
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:", *_tile_origin],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'", *_tile_origin],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'", "data:"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": SESSION_COOKIE_SECURE,
+}
+
+APP_HOOKS.append(access_limits.install)
+APP_HOOKS.append(viewer_queries.install)
+# --- end of access and exposure limits --------------------------------------------------------------------

@@ -29,7 +29,9 @@ class SupersetClient:
         self.http = requests.Session()
         # A connection gunicorn drops (worker recycled under load) is retried: these tests judge answers,
         # not the transport. HTTP error statuses are never retried, so a refusal stays a refusal.
-        retry = Retry(total=3, connect=3, read=3, status=0, other=0, allowed_methods=None, backoff_factor=0.5)
+        # (respect_retry_after_header=False: a 413 or 429 with Retry-After is an answer, not a transport fault)
+        retry = Retry(total=3, connect=3, read=3, status=0, other=0, allowed_methods=None, backoff_factor=0.5,
+                      respect_retry_after_header=False)
         self.http.mount("http://", HTTPAdapter(max_retries=retry))
         self.http.headers["Referer"] = self.base_url
         page = self.http.get(f"{self.base_url}/login/", timeout=30)
@@ -71,6 +73,26 @@ class SupersetClient:
 
     def chart_data(self, form_data: dict[str, Any]) -> requests.Response:
         return self.post("/api/v1/chart/data", query_context(form_data))
+
+    def native_filter_values(
+        self, slug: str, filter_id: str, column: str, filters: list[dict[str, Any]] | None = None
+    ) -> set[Any]:
+        """The values a dashboard's native filter offers, asked as the dashboard asks them (plus `filters`)."""
+        dash = self.get(f"/api/v1/dashboard/{slug}").json()["result"]
+        config = json.loads(dash["json_metadata"])["native_filter_configuration"]
+        dataset = next(f for f in config if f["id"] == filter_id)["targets"][0]["datasetId"]
+        body = {
+            "datasource": {"id": dataset, "type": "table"},
+            "force": True,
+            "form_data": {"type": "NATIVE_FILTER", "native_filter_id": filter_id, "dashboardId": dash["id"],
+                          "viz_type": "filter_select", "datasource": f"{dataset}__table"},
+            "queries": [{"columns": [column], "metrics": [], "filters": filters or [], "row_limit": 10_000}],
+            "result_format": "json",
+            "result_type": "full",
+        }
+        r = self.post("/api/v1/chart/data", body)
+        assert r.status_code == 200, f"{filter_id}: HTTP {r.status_code} {r.text[:300]}"
+        return {row[column] for row in r.json()["result"][0]["data"]}
 
     def sql(self, database_id: int, sql: str, schema: str | None = "marts") -> requests.Response:
         return self.post(

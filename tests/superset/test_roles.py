@@ -5,13 +5,12 @@ granted dashboard, and the territorial manager's row-level security (every terri
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
 from asset_files import load_assets
-from roles_matrix import ACCOUNTS, CONF, allowed, role_name, territory_user
-from superset_api import SupersetClient
+from roles_matrix import ACCOUNTS, CONF, allowed, role_name, territory_scope, territory_user
+from superset_api import SupersetClient, query_context
 
 pytestmark = pytest.mark.slow
 
@@ -71,54 +70,27 @@ def test_sql_lab_for_analysts_and_admin_only(clients, database_id, role):
     assert (page.status_code == 200) == (role in ("admin", "analyste")), page.status_code
 
 
-def _panorama_queries(client, columns):
-    """Every chart of the Panorama, asked for `columns` in the dashboard's context (as the page asks)."""
+def _panorama_queries(client):
+    """Every chart of the Panorama, its saved query in the dashboard's context (as the page asks)."""
     dash = client.get(f"/api/v1/dashboard/{PANORAMA}").json()["result"]
     for chart in client.dashboard_charts(PANORAMA):
-        fd = {**chart["form_data"], "dashboardId": dash["id"], "slice_id": chart["id"]}
-        ds_id, ds_type = str(fd["datasource"]).split("__")
-        body = {
-            "datasource": {"id": int(ds_id), "type": ds_type},
-            "force": True,
-            "form_data": fd,
-            "queries": [{"columns": columns, "metrics": [], "row_limit": 100_000, "filters": []}],
-            "result_format": "json",
-            "result_type": "full",
-        }
-        yield chart["slice_name"], body
+        form_data = {**chart["form_data"], "dashboardId": dash["id"], "slice_id": chart["id"]}
+        yield chart["slice_name"], query_context(form_data)
 
 
 @pytest.mark.parametrize("role", ["copil", "gestionnaire_territorial", "public"])
 def test_viewers_reach_data_only_through_a_granted_dashboard(clients, role):
-    for name, body in _panorama_queries(clients[role], ["code_territoire"]):
+    for name, body in _panorama_queries(clients[role]):
         assert clients[role].post("/api/v1/chart/data", body).status_code == 200, name
         body["form_data"] = {k: v for k, v in body["form_data"].items() if k not in ("dashboardId", "slice_id")}
         r = clients[role].post("/api/v1/chart/data", body)
         assert r.status_code in (401, 403), f"{role} read the dataset of {name!r} outside the dashboard"
 
 
-def _allowed_territories(warehouse: Path, code: str) -> set[str]:
-    """The territory, its communes, the EPCI of its communes, département/région/France (roles.yml, rls)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        dim = con.execute(
-            "select code_territoire, niveau, code, code_epci, code_territoire_action from marts.dim_territoire"
-        ).fetchall()
-    finally:
-        con.close()
-    native = code.removeprefix("TER-")
-    communes = [r for r in dim if r[1] == "commune" and r[4] == native]
-    assert communes, f"no commune in {code}"
-    epcis = {r[3] for r in communes}
-    return (
-        {code}
-        | {r[0] for r in communes}
-        | {r[0] for r in dim if r[1] == "epci" and r[2] in epcis}
-        | {r[0] for r in dim if r[1] in ("departement", "region", "france")}
-    )
-
-
 def test_territorial_managers_get_only_their_territory(superset_server, clients, published_warehouse):
+    """Partner rows (roles.yml confidentiality): each manager sees those of its territory only, and together the
+    managers see them all; open rows are the same for a manager as for everyone (asked through the Panorama's
+    « Territoire » filter, which lists the territories that have rows)."""
     con = duckdb.connect(str(published_warehouse), read_only=True)
     codes = [
         r[0]
@@ -128,24 +100,24 @@ def test_territorial_managers_get_only_their_territory(superset_server, clients,
     ]
     con.close()
     assert len(codes) > 1
-    everything = {}
-    for name, body in _panorama_queries(clients["admin"], ["code_territoire"]):
-        r = clients["admin"].post("/api/v1/chart/data", body)
-        everything[name] = {row["code_territoire"] for row in r.json()["result"][0]["data"]}
+    partner = [{"col": "theme", "op": "==", "val": "Indicateurs des partenaires"}]
+    filter_id, column = "NATIVE_FILTER-territoire", "libelle_territoire"
+    everything = clients["admin"].native_filter_values(PANORAMA, filter_id, column, partner)
+    public_open = clients["public"].native_filter_values(PANORAMA, filter_id, column)
+    seen_by_managers: set = set()
     for code in codes:
         user = territory_user(code)
         client = SupersetClient(superset_server.base_url, user, superset_server.password_of(user))
-        allowed_codes = _allowed_territories(published_warehouse, code)
-        others = set(codes) - {code}
+        scope = set(territory_scope(published_warehouse, code).values())
         try:
-            for name, body in _panorama_queries(client, ["code_territoire"]):
-                r = client.post("/api/v1/chart/data", body)
-                assert r.status_code == 200, f"{user} / {name}: HTTP {r.status_code} {r.text[:300]}"
-                seen = {row["code_territoire"] for row in r.json()["result"][0]["data"]}
-                assert seen, f"{user} / {name}: no row"
-                assert seen <= allowed_codes, f"{user} / {name}: outside {code}: {sorted(seen - allowed_codes)[:10]}"
-                assert not seen & others, f"{user} / {name}: other territories {sorted(seen & others)}"
-                if everything[name] - allowed_codes:
-                    assert seen < everything[name], f"{user} / {name}: RLS did not filter"
+            seen = client.native_filter_values(PANORAMA, filter_id, column, partner)
+            assert seen <= scope, f"{user}: partner rows outside {code}: {sorted(seen - scope)[:5]}"
+            assert seen < everything, f"{user}: RLS did not filter the partner rows"
+            others = {territory_scope(published_warehouse, c)[c] for c in codes if c != code}
+            assert not seen & others, f"{user}: partner rows of other territories {sorted(seen & others)}"
+            open_rows = client.native_filter_values(PANORAMA, filter_id, column)
+            assert open_rows >= public_open, f"{user} sees less than the public"
+            seen_by_managers |= seen
         finally:
             client.http.close()
+    assert seen_by_managers, "no manager sees any partner row"

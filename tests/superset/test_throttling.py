@@ -1,0 +1,68 @@
+"""Issue #12, item 6: login attempts and anonymous chart-data calls are throttled (superset_config.py,
+access_limits.py). These tests spend the budgets of 127.0.0.1, so this module sorts after the other Superset
+tests (pytest runs files in name order) and uses an account no other test logs in with.
+
+Local limits are counted per gunicorn worker (memory storage, 2 workers in serve.sh): an address gets at most
+2 x each limit, which is the bound asserted here (README « Sécurité »)."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from roles_matrix import ACCOUNTS
+from superset_api import SupersetClient, query_context
+
+pytestmark = pytest.mark.slow
+
+WORKERS = 2  # infra/superset/serve.sh
+LOGIN_FAILURES = 5  # LOGIN_FAILURE_LIMIT default, "5 per 5 minutes"
+PUBLIC_CHART_DATA = 120  # PUBLIC_CHART_DATA_LIMIT default, "120 per minute"
+
+
+def _form_login(base_url: str, username: str, password: str) -> int:
+    with requests.Session() as http:
+        page = http.get(f"{base_url}/login/", timeout=30)
+        token = re.search(r'id="csrf_token"\s+value="([^"]+)"', page.text).group(1)
+        r = http.post(f"{base_url}/login/", data={"username": username, "password": password, "csrf_token": token},
+                      headers={"Referer": base_url}, timeout=30, allow_redirects=False)
+        return r.status_code
+
+
+def _api_login(base_url: str, username: str, password: str) -> int:
+    r = requests.post(f"{base_url}/api/v1/security/login", timeout=30,
+                      json={"username": username, "password": password, "provider": "db"})
+    return r.status_code
+
+
+@pytest.mark.parametrize("login", [_form_login, _api_login], ids=["form", "api"])
+def test_wrong_passwords_are_throttled(superset_server, login):
+    victim = f"cible.{login.__name__.strip('_')}"  # no such account: the limit is per name and address anyway
+    answers = [login(superset_server.base_url, victim, f"mauvais-{i}") for i in range(30)]
+    processed = [a for a in answers if a != 429]
+    assert 429 in answers, f"30 wrong passwords, none throttled: {answers}"
+    assert len(processed) <= WORKERS * LOGIN_FAILURES, f"{len(processed)} attempts processed: {answers}"
+    # another account of the same address still logs in: the limit is per account
+    user = ACCOUNTS["copil"]
+    SupersetClient(superset_server.base_url, user, superset_server.password_of(user)).http.close()
+
+
+def test_anonymous_chart_data_is_throttled(superset_server):
+    public = SupersetClient(superset_server.base_url, None)
+    dash = public.get("/api/v1/dashboard/panorama-social").json()["result"]
+    chart = public.dashboard_charts("panorama-social")[0]
+    body = query_context({**chart["form_data"], "dashboardId": dash["id"], "slice_id": chart["id"]})
+    body["force"] = False  # cached: the cost of a visit, not of a query
+    n = WORKERS * PUBLIC_CHART_DATA + 40
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: public.post("/api/v1/chart/data", body).status_code, range(n)))
+    public.http.close()
+    assert 429 in answers, f"{n} anonymous chart-data calls, none throttled"
+    assert answers.count(200) <= WORKERS * PUBLIC_CHART_DATA, answers.count(200)
+    # a logged-in viewer is not concerned by the anonymous limit
+    user = ACCOUNTS["copil"]
+    copil = SupersetClient(superset_server.base_url, user, superset_server.password_of(user))
+    assert copil.post("/api/v1/chart/data", body).status_code == 200
+    copil.http.close()
