@@ -39,8 +39,13 @@ $(DEMO_ENV):
 	umask 077; python3 -c 'import secrets; print(f"SUPERSET_SECRET_KEY={secrets.token_hex(32)}"); \
 	  print(f"SUPERSET_ADMIN_PASSWORD={secrets.token_urlsafe(14)}")' > $@
 
-demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, publish, serve the dashboards
-	infra/airflow/run_dag.sh refresh
+# Airflow's admin password, added to a var/demo.env written before the stack existed.
+demo-airflow-env: $(DEMO_ENV)
+	grep -q '^AIRFLOW_ADMIN_PASSWORD=' $(DEMO_ENV) || { umask 077; \
+	  python3 -c 'import secrets; print(f"AIRFLOW_ADMIN_PASSWORD={secrets.token_urlsafe(14)}")' >> $(DEMO_ENV); }
+
+demo: setup demo-airflow-env ## set up, start Airflow (its first refresh publishes the warehouse), serve the dashboards
+	AIRFLOW_ADMIN_PASSWORD="$$(sed -n 's/^AIRFLOW_ADMIN_PASSWORD=//p' $(DEMO_ENV))" infra/airflow/stack.sh start refresh
 	$(PIPE)/bin/observatoire status
 	$(PIPE)/bin/python infra/superset/build_docs.py
 	set -a; . ./$(DEMO_ENV); set +a; \
@@ -52,7 +57,18 @@ demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, pub
 	  echo "Comptes exemples : var/demo_users.json (COPIL, analyste, un gestionnaire par territoire d'action)" && \
 	  echo "Documentation    : http://127.0.0.1:$${SUPERSET_PORT:-8088}/observatoire-docs/" && \
 	  echo "Entrepôt publié  : $$PWD/var/warehouse/observatoire.duckdb (schéma marts, lecture seule)" && \
-	  echo "Arrêter Superset : infra/superset/serve.sh stop"
+	  echo "Airflow          : http://127.0.0.1:$${AIRFLOW_PORT:-8080}/  (connexion admin / $$AIRFLOW_ADMIN_PASSWORD, dans $(DEMO_ENV))" && \
+	  echo "Boîte de dépôt   : $$PWD/var/inbox/<code partenaire>/<fichier>  (partner_intake la surveille)" && \
+	  echo "État             : make status      Tout arrêter : make stop"
+
+stop: ## stop everything make demo left running (Airflow stack, Superset)
+	infra/airflow/stack.sh stop
+	if [ -f $(DEMO_ENV) ]; then set -a; . ./$(DEMO_ENV); set +a; infra/superset/serve.sh stop; fi
+
+status: $(PIPE)/.installed ## what runs (Airflow processes, Superset), what is published, each DAG's last and next run
+	-infra/airflow/stack.sh status
+	-if [ -f $(DEMO_ENV) ]; then set -a; . ./$(DEMO_ENV); set +a; infra/superset/serve.sh status; fi
+	-$(PIPE)/bin/observatoire status
 
 lint: $(PIPE)/.installed ## ruff (Python) and sqlfluff (dbt SQL)
 	$(PIPE)/bin/ruff check .
@@ -72,4 +88,4 @@ bench: $(PIPE)/.installed $(SUPER)/.installed ## print refresh timings (bare, Ai
 docs: $(PIPE)/.installed ## dbt docs (lineage, data dictionary) + mart contract into var/docs, served at /observatoire-docs/
 	$(PIPE)/bin/python infra/superset/build_docs.py
 
-.PHONY: help setup demo lint test refresh bench docs
+.PHONY: help setup demo demo-airflow-env stop status lint test refresh bench docs
