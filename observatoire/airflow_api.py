@@ -18,6 +18,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 STACK_FILE = "stack.json"
 DAG_IDS = ("refresh", "partner_intake")
@@ -32,6 +34,11 @@ class AirflowAPI:
         self.credentials = {"username": username, "password": password}
         self.timeout = timeout
         self.session = requests.Session()
+        # The embedded SQLite metadata database answers "database is locked" (HTTP 500) when the scheduler writes
+        # at the same moment: retry the idempotent calls (never POST: a trigger must not run twice).
+        retry = Retry(total=5, connect=0, read=0, status=5, backoff_factor=0.5, raise_on_status=False,
+                      status_forcelist=(500, 502, 503, 504), allowed_methods=frozenset({"GET", "PATCH"}))
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
 
     def login(self) -> None:
         answer = self.session.post(f"{self.url}/auth/token", json=self.credentials, timeout=self.timeout)

@@ -63,7 +63,7 @@ def test_partner_intake_dag_shape(dagbag):
     assert dag.timetable.expression == "*/15 * * * *"
     assert str(dag.timetable.timezone.name) == "Europe/Paris"
     sensor = dag.get_task("wait_for_file")
-    assert sensor.mode == "reschedule" and sensor.soft_fail and sensor.timeout < 15 * 60
+    assert sensor.mode == "poke" and sensor.soft_fail and sensor.timeout < 15 * 60
     assert dag.get_task("ingest").upstream_task_ids == {"wait_for_file"}
     assert [o.name for o in dag.get_task("ingest").outlets] == ["partenaires_landing"]
     assert dag.get_task("something_accepted").upstream_task_ids == {"ingest"}

@@ -1,6 +1,6 @@
 # Sourced by run_dag.sh and stack.sh: the Airflow settings shared by a one-off `dags test` and the running
 # stack (same AIRFLOW_HOME, hence the same SQLite metadata database, airflow.cfg secrets and pool).
-# Migrates the database and creates the writer pool once. Not meant to be run on its own.
+# `prepare_db` migrates the database and creates the writer pool, once. Not meant to be run on its own.
 # shellcheck shell=bash
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${OBS_PIPELINE_VENV:-$ROOT/.venvs/pipeline}"
@@ -12,12 +12,14 @@ export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__DEFAULT_TIMEZONE=Europe/Paris
 export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-WARNING}"
 mkdir -p "$AIRFLOW_HOME"
-if [ ! -f "$AIRFLOW_HOME/airflow.db" ]; then
-  airflow db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/db-migrate.log"; exit 1; }
-fi
-# The one-slot pool of the tasks that take the writer lock (observatoire/lock.py WRITER_POOL), once per metadata db.
-if [ ! -f "$AIRFLOW_HOME/pool-entrepot.done" ]; then
-  airflow pools set entrepot 1 "Un seul écrivain de var/ et de l'entrepôt" >"$AIRFLOW_HOME/pools.log" 2>&1 \
-    || { cat "$AIRFLOW_HOME/pools.log"; exit 1; }
-  touch "$AIRFLOW_HOME/pool-entrepot.done"
-fi
+prepare_db() {
+  if [ ! -f "$AIRFLOW_HOME/airflow.db" ]; then
+    airflow db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/db-migrate.log"; exit 1; }
+  fi
+  # The one-slot pool of the tasks that take the writer lock (observatoire/lock.py WRITER_POOL), once per db.
+  if [ ! -f "$AIRFLOW_HOME/pool-entrepot.done" ]; then
+    airflow pools set entrepot 1 "Un seul écrivain de var/ et de l'entrepôt" >"$AIRFLOW_HOME/pools.log" 2>&1 \
+      || { cat "$AIRFLOW_HOME/pools.log"; exit 1; }
+    touch "$AIRFLOW_HOME/pool-entrepot.done"
+  fi
+}

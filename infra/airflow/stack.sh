@@ -48,6 +48,7 @@ api() { python -m observatoire.airflow_api "$@"; }
 case "${1:-start}" in
   start)
     : "${AIRFLOW_ADMIN_PASSWORD:?AIRFLOW_ADMIN_PASSWORD manquant (make demo le génère dans var/demo.env)}"
+    prepare_db
     python - <<'PY'
 import json, os
 path = os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]
