@@ -80,7 +80,7 @@ def test_stack_runs_the_dags_unattended_and_stops_cleanly(stack):
 
     dags = {dag_id: api.dag(dag_id) for dag_id in ("refresh", "partner_intake")}
     assert [d["is_paused"] for d in dags.values()] == [False, False]
-    next_refresh = datetime.fromisoformat(dags["refresh"]["next_dagrun_run_after"].replace("Z", "+00:00"))
+    next_refresh = parse(dags["refresh"]["next_dagrun_run_after"])
     paris = next_refresh.astimezone(ZoneInfo("Europe/Paris"))
     assert (paris.hour, paris.minute) == (2, 30) and next_refresh > datetime.now(ZoneInfo("UTC"))
 
@@ -90,7 +90,7 @@ def test_stack_runs_the_dags_unattended_and_stops_cleanly(stack):
     inbox = var / "inbox" / "CAF32"
     inbox.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(EXAMPLES / "caf32_indicateurs_2024.csv", inbox / ".caf32.partial")
-    dropped = time.monotonic()
+    dropped, dropped_at = time.monotonic(), datetime.now(ZoneInfo("UTC"))
     (inbox / ".caf32.partial").rename(inbox / "caf32_indicateurs_2024.csv")  # a complete file appears at once
 
     peak = [0]
@@ -107,8 +107,11 @@ def test_stack_runs_the_dags_unattended_and_stops_cleanly(stack):
     print(f"partner file dropped -> partner_intake run {run['dag_run_id']} {run['state']}: "
           f"{time.monotonic() - dropped:.1f} s; stack peak during the run {peak[0] / 1024:.0f} MiB resident")
     assert run["state"] == "success" and run["run_type"] == "scheduled"
-    states = {t["task_id"]: t["state"] for t in api.call(
-        "GET", f"dags/partner_intake/dagRuns/{run['dag_run_id']}/taskInstances")["task_instances"]}
+    tasks = api.call("GET", f"dags/partner_intake/dagRuns/{run['dag_run_id']}/taskInstances")["task_instances"]
+    print("  after the drop, each task ended at: " + ", ".join(
+        f"{t['task_id']} +{(parse(t['end_date']) - dropped_at).total_seconds():.0f} s"
+        for t in sorted(tasks, key=lambda t: t["end_date"] or "") if t["end_date"]))
+    states = {t["task_id"]: t["state"] for t in tasks}
     assert states == dict.fromkeys(["wait_for_file", "ingest", "something_accepted", "dbt_build", "publish"],
                                    "success")
     assert not (inbox / "caf32_indicateurs_2024.csv").exists()
@@ -121,6 +124,10 @@ def test_stack_runs_the_dags_unattended_and_stops_cleanly(stack):
     assert tree, "the stack's processes carry OBS_VAR_DIR"
     subprocess.run([str(STACK), "stop"], env=stack["env"], check=True, timeout=120)
     assert processes_using(var) == set()
+
+
+def parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def wait_for_ingest_run(api: AirflowAPI, known: set[str], timeout_s: float) -> dict:
