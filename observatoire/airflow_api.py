@@ -99,9 +99,6 @@ def wait_ready(api: AirflowAPI, dag_ids, timeout_s: float, poll_s: float = 1.0, 
             time.sleep(poll_s)
 
 
-TERMINAL = {"success", "failed"}
-
-
 def ensure_success(api: AirflowAPI, dag_id: str, timeout_s: float, created_within_s: float = 60,
                    poll_s: float = 2.0) -> dict:
     """Wait for the latest run of `dag_id` to succeed: the one the scheduler creates on unpause (catchup=False
