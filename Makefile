@@ -41,8 +41,15 @@ $(DEMO_ENV):
 	  print("SUPERSET_URL=http://127.0.0.1:$(or $(SUPERSET_PORT),8088)"); print("SUPERSET_SERVICE_USER=admin"); \
 	  print(f"SUPERSET_SERVICE_PASSWORD={pw}")' > $@
 
-demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, publish, serve the dashboards
-	infra/airflow/run_dag.sh refresh
+# Airflow's admin password, added to a var/demo.env written before the stack existed.
+demo-airflow-env: $(DEMO_ENV)
+	grep -q '^AIRFLOW_ADMIN_PASSWORD=' $(DEMO_ENV) || { umask 077; \
+	  python3 -c 'import secrets; print(f"AIRFLOW_ADMIN_PASSWORD={secrets.token_urlsafe(14)}")' >> $(DEMO_ENV); }
+
+demo: setup demo-airflow-env ## set up, start Airflow (its first refresh publishes the warehouse), serve the dashboards
+	# The stack gets var/demo.env too: each publish of a scheduled run then refreshes Superset's cache
+	# (SUPERSET_URL, service account: observatoire/dashboards.py); the first one warns, Superset is not up yet.
+	set -a; . ./$(DEMO_ENV); set +a; infra/airflow/stack.sh start refresh
 	$(PIPE)/bin/observatoire status
 	$(PIPE)/bin/python infra/superset/build_docs.py
 	set -a; . ./$(DEMO_ENV); set +a; \
@@ -54,7 +61,18 @@ demo: setup $(DEMO_ENV) ## set up, run the nightly DAG on the embedded data, pub
 	  echo "Comptes exemples : var/demo_users.json (COPIL, analyste, un gestionnaire par territoire d'action)" && \
 	  echo "Documentation    : http://127.0.0.1:$(or $(SUPERSET_PORT),8088)/observatoire-docs/" && \
 	  echo "Entrepôt publié  : $$PWD/var/warehouse/observatoire.duckdb (schéma marts, lecture seule)" && \
-	  echo "Arrêter Superset : infra/superset/serve.sh stop"
+	  echo "Airflow          : http://127.0.0.1:$${AIRFLOW_PORT:-8080}/  (connexion admin / $$AIRFLOW_ADMIN_PASSWORD, dans $(DEMO_ENV))" && \
+	  echo "Boîte de dépôt   : $$PWD/var/inbox/<code partenaire>/<fichier>  (partner_intake la surveille)" && \
+	  echo "État             : make status      Tout arrêter : make stop"
+
+stop: ## stop everything make demo left running (Airflow stack, Superset)
+	infra/airflow/stack.sh stop
+	if [ -f $(DEMO_ENV) ]; then set -a; . ./$(DEMO_ENV); set +a; infra/superset/serve.sh stop; fi
+
+status: $(PIPE)/.installed ## what runs (Airflow processes, Superset), what is published, each DAG's last and next run
+	-infra/airflow/stack.sh status
+	-if [ -f $(DEMO_ENV) ]; then set -a; . ./$(DEMO_ENV); set +a; infra/superset/serve.sh status; fi
+	-$(PIPE)/bin/observatoire status
 
 lint: $(PIPE)/.installed ## ruff (Python) and sqlfluff (dbt SQL)
 	$(PIPE)/bin/ruff check .
@@ -74,4 +92,4 @@ bench: $(PIPE)/.installed $(SUPER)/.installed ## print refresh timings (bare, Ai
 docs: $(PIPE)/.installed ## dbt docs (lineage, data dictionary) + mart contract into var/docs, served at /observatoire-docs/
 	$(PIPE)/bin/python infra/superset/build_docs.py
 
-.PHONY: help setup demo lint test refresh bench docs
+.PHONY: help setup demo demo-airflow-env stop status lint test refresh bench docs

@@ -47,16 +47,20 @@ PARTENAIRES_LANDING = Asset(
     tags=["observatoire", "partenaires", "warehouse"],
 )
 def partner_intake():
-    @task.sensor(poke_interval=60, timeout=14 * 60, mode="reschedule", soft_fail=True)
+    # OBS_INBOX_POKE_SECONDS: how often the inbox is looked at (60 s; the local stack sets it lower).
+    # Poke mode: under a running Airflow 3.3 scheduler, reschedule mode fails the sensor now and then when a
+    # poke's late "success" reaches the scheduler after the next poke was queued (apache/airflow#71172).
+    @task.sensor(poke_interval=int(os.environ.get("OBS_INBOX_POKE_SECONDS", "60")), timeout=14 * 60,
+                 mode="poke", soft_fail=True)
     def wait_for_file() -> PokeReturnValue:
-        """Reschedule-mode sensor (frees its worker slot between pokes): done when the inbox holds a file."""
+        """Done when the inbox holds a file (one cheap directory listing per poke, in one task process)."""
         from observatoire.config import load_settings
         from observatoire.intake import inbox_files
 
         found = inbox_files(load_settings())
         return PokeReturnValue(is_done=bool(found), xcom_value=len(found))
 
-    @task(outlets=[PARTENAIRES_LANDING])
+    @task(outlets=[PARTENAIRES_LANDING], pool=WRITER_POOL)  # writes the landing tables under the writer lock
     def ingest(waiting: int) -> list[dict]:
         from observatoire.config import load_settings
         from observatoire.intake import ingest_partner_inbox

@@ -63,7 +63,7 @@ def refresh():
         (result,) = extract_sources(load_settings(), sources=[source])
         return result
 
-    @task
+    @task(pool=WRITER_POOL)  # writes the partners' landing tables under the writer lock
     def ingest_partners() -> list[dict]:
         """Partners' inbox first: a refused file is quarantined with its report and does not stop the night."""
         from observatoire.config import load_settings

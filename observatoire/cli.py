@@ -66,6 +66,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status is None:
         print(f"Aucun entrepôt publié à {settings.warehouse_path}. Lancez : observatoire refresh")
         _print_receptions(settings)
+        _print_airflow(settings)
         return 1
     pub = status["publication"]
     print(f"Entrepôt publié : {settings.warehouse_path}")
@@ -85,6 +86,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"    - {src['source']:<42} {src['rows']:>9} lignes  sha256 {(src['sha256'] or '-')[:12]}…  "
               f"reçu {src['fetched_at']}{demo}{stale}\n      origine : {src['origin']}")
     _print_receptions(settings)
+    _print_airflow(settings)
     return 0
 
 
@@ -116,6 +118,13 @@ def cmd_template(args: argparse.Namespace) -> int:
     for path in write_template(args.kind, Path(args.out)):
         print(f"Modèle écrit : {path}")
     return 0
+
+
+def _print_airflow(settings) -> None:
+    """The local Airflow stack (infra/airflow/stack.sh), read through its REST API: each DAG's last and next run."""
+    from observatoire.airflow_api import default_airflow_home, status_lines
+
+    print("\n".join(status_lines(default_airflow_home(settings.var_dir))))
 
 
 def _print_receptions(settings) -> None:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # Airflow pool of one slot on every task that takes this lock (dags/): the scheduler queues a second writer
-# instead of handing it to a worker that would sleep in flock. Created by infra/airflow/run_dag.sh and
+# instead of handing it to a worker that would sleep in flock. Created by infra/airflow/_env.sh and
 # infra/docker/airflow-init.sh. The file lock stays: it also guards a manual `observatoire refresh`.
 WRITER_POOL = "entrepot"
 
@@ -24,7 +24,10 @@ class LockTimeout(RuntimeError):
 
 
 @contextmanager
-def writer_lock(path: Path, timeout_s: float = 1800, poll_s: float = 0.5) -> Iterator[None]:
+def writer_lock(path: Path, timeout_s: float | None = None, poll_s: float = 0.5) -> Iterator[None]:
+    """Hold the lock; wait at most `timeout_s` (default OBS_LOCK_TIMEOUT, 1800 s), then raise LockTimeout."""
+    if timeout_s is None:
+        timeout_s = float(os.environ.get("OBS_LOCK_TIMEOUT", "1800"))
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout_s
     with open(path, "a+") as handle:

@@ -200,7 +200,6 @@ def shared_paths(environment: dict) -> dict[str, PurePosixPath]:
     var = settings.var_dir
     return {
         "writer lock": settings.lock_path,
-        "partners' lock": var / "partenaires.lock",
         "raw zone": settings.raw_dir,
         "landing": settings.landing_dir,
         "builds": settings.build_dir,

@@ -16,7 +16,8 @@ from observatoire.lock import WRITER_POOL
 from tests.helpers import query
 
 # tasks that write var/ or the warehouse under observatoire.lock.writer_lock
-WRITERS = {"refresh": {"extract", "check_inputs", "dbt_build", "publish"}, "partner_intake": {"dbt_build", "publish"}}
+WRITERS = {"refresh": {"extract", "ingest_partners", "check_inputs", "dbt_build", "publish"},
+           "partner_intake": {"ingest", "dbt_build", "publish"}}
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +43,11 @@ def test_dag_settings(dagbag):
 
 
 def test_writing_tasks_share_the_one_slot_pool(dagbag):
-    """The scheduler, not flock, makes a second writer wait (one-slot pool created by run_dag.sh/airflow-init)."""
+    """The scheduler, not flock, makes a second writer wait (one-slot pool: infra/airflow/_env.sh, airflow-init)."""
     for dag_id, writers in WRITERS.items():
         pools = {t.task_id: t.pool for t in dagbag.dags[dag_id].tasks}
         assert {task_id for task_id, pool in pools.items() if pool == WRITER_POOL} == writers, dag_id
-    for script in ("infra/airflow/run_dag.sh", "infra/docker/airflow-init.sh"):
+    for script in ("infra/airflow/_env.sh", "infra/docker/airflow-init.sh"):
         assert f"airflow pools set {WRITER_POOL} 1 " in (REPO_ROOT / script).read_text(), script
 
 
@@ -67,7 +68,7 @@ def test_partner_intake_dag_shape(dagbag):
     assert dag.timetable.expression == "*/15 * * * *"
     assert str(dag.timetable.timezone.name) == "Europe/Paris"
     sensor = dag.get_task("wait_for_file")
-    assert sensor.mode == "reschedule" and sensor.soft_fail and sensor.timeout < 15 * 60
+    assert sensor.mode == "poke" and sensor.soft_fail and sensor.timeout < 15 * 60
     assert dag.get_task("ingest").upstream_task_ids == {"wait_for_file"}
     assert [o.name for o in dag.get_task("ingest").outlets] == ["partenaires_landing"]
     assert dag.get_task("something_accepted").upstream_task_ids == {"ingest"}

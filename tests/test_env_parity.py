@@ -33,6 +33,8 @@ LOCAL_ONLY = {
     "infra/superset/serve.sh": "the Superset container runs gunicorn directly (docker-compose.yml `command`)",
     "infra/superset/build_docs.py": "`make docs`, in the pipeline venv; the images do not build the dbt docs",
     "infra/airflow": "local Airflow (make demo, tests); the containers run `airflow …` directly",
+    "observatoire/airflow_api.py": "REST client of the local stack (make demo/status); in Compose the Airflow UI "
+                                   "shows the runs",
     "infra/install_chromium.sh": "browser tests only",
     "dbt_project/scripts": "developer check of the dbt project (make lint/test)",
 }
@@ -123,10 +125,10 @@ def _files() -> list[Path]:
 
 def reads_by_file(files: list[Path] | None = None) -> dict[str, set[str]]:
     files = _files() if files is None else files
-    sourced = set()  # variables assigned by infra/superset/_env.sh, which the other scripts of the folder source
+    sourced = {}  # folder → variables assigned by its _env.sh, which the other scripts of the folder source
     for path in files:
         if path.name == "_env.sh":
-            sourced |= set(_SHELL_ASSIGN.findall(path.read_text(encoding="utf-8")))
+            sourced[path.parent] = set(_SHELL_ASSIGN.findall(path.read_text(encoding="utf-8")))
     dbt_set_by_pipeline = set(load_settings({}).dbt_env(Path("build.duckdb")))
     reads = {}
     for path in files:
@@ -134,7 +136,7 @@ def reads_by_file(files: list[Path] | None = None) -> dict[str, set[str]]:
         if path.suffix == ".py":
             found = python_reads(text)
         elif path.suffix == ".sh":
-            found = shell_reads(text, sourced if path.parent.name == "superset" else set())
+            found = shell_reads(text, sourced.get(path.parent, set()))
         else:
             found = dbt_reads(text) - dbt_set_by_pipeline
         if found:

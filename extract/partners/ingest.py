@@ -9,8 +9,6 @@ one line in raw/partenaires/_receptions.jsonl, and landing/partenaires_<kind>.pa
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import re
@@ -121,15 +119,12 @@ def safe_name(name: str) -> str:
     return base[:150] or "fichier"
 
 
-@contextlib.contextmanager
 def _lock(settings: Settings):
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    with (settings.var_dir / "partenaires.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """The pipeline's one writer lock (observatoire/lock.py): a landing table never changes while an extract,
+    a dbt build or a publish runs. Waits up to OBS_LOCK_TIMEOUT seconds, then fails with a French message."""
+    from observatoire.lock import writer_lock
+
+    return writer_lock(settings.lock_path)
 
 
 def manifest_path(settings: Settings) -> Path:

@@ -2,23 +2,6 @@
 # Run one DAG once, for real, in-process (`airflow dags test`), with SQLite metadata under $AIRFLOW_HOME.
 # Usage: infra/airflow/run_dag.sh [DAG_ID]   (default: refresh). Used by `make demo`, the tests and bench/.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-VENV="${OBS_PIPELINE_VENV:-$ROOT/.venvs/pipeline}"
-export PATH="$VENV/bin:$PATH"
-export OBS_VAR_DIR="${OBS_VAR_DIR:-$ROOT/var}"
-export AIRFLOW_HOME="${AIRFLOW_HOME:-$OBS_VAR_DIR/airflow}"
-export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
-export AIRFLOW__CORE__LOAD_EXAMPLES=False
-export AIRFLOW__CORE__DEFAULT_TIMEZONE=Europe/Paris
-export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-WARNING}"
-mkdir -p "$AIRFLOW_HOME"
-if [ ! -f "$AIRFLOW_HOME/airflow.db" ]; then
-  airflow db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/db-migrate.log"; exit 1; }
-fi
-# The one-slot pool of the tasks that take the writer lock (observatoire/lock.py WRITER_POOL), once per metadata db.
-if [ ! -f "$AIRFLOW_HOME/pool-entrepot.done" ]; then
-  airflow pools set entrepot 1 "Un seul écrivain de var/ et de l'entrepôt" >"$AIRFLOW_HOME/pools.log" 2>&1 \
-    || { cat "$AIRFLOW_HOME/pools.log"; exit 1; }
-  touch "$AIRFLOW_HOME/pool-entrepot.done"
-fi
+. "$(dirname "$0")/_env.sh"
+prepare_db
 exec airflow dags test "${1:-refresh}"
