@@ -172,3 +172,12 @@ def _mutate_app(app) -> None:
 
 
 FLASK_APP_MUTATOR = _mutate_app
+
+# --- warehouse guard (issue #12 items 1-3: read-only statements, DuckDB limits, timeouts, SQL Lab stop) ------
+# Logic in warehouse_guard.py next to this file; settings SUPERSET_DUCKDB_* and SUPERSET_*_QUERY_TIMEOUT.
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import warehouse_guard  # noqa: E402
+
+APP_HOOKS.append(warehouse_guard.install)
+# --- end of warehouse guard -------------------------------------------------------------------------------
