@@ -127,10 +127,8 @@ def query_from_form_data(form_data: dict[str, Any]) -> dict[str, Any]:
         query["columns"] = list(dict.fromkeys([form_data["line_column"], *(form_data.get("js_columns") or [])]))
         query["metrics"] = [form_data["metric"]]
         if form_data.get("filter_nulls", True):
-            query["filters"] += [
-                {"col": form_data["line_column"], "op": "IS NOT NULL"},
-                {"col": form_data["metric"], "op": "IS NOT NULL"},
-            ]
+            query["filters"] += [{"col": form_data["line_column"], "op": "IS NOT NULL"},
+                                 {"col": form_data["metric"], "op": "IS NOT NULL"}]
     else:
         raise AssertionError(f"viz_type {viz!r} is not mapped to a query in tests/superset/superset_api.py")
     return query
