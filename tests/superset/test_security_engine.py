@@ -94,21 +94,6 @@ def test_enable_logging_refused_and_workers_alive(superset_server, analyst, data
     assert _workers(superset_server) == before, "a gunicorn worker died and was replaced"
 
 
-def test_virtual_dataset_cannot_run_enable_logging(superset_server, admin, database_id):
-    """Superset reads a virtual dataset's columns on the raw cursor, past the engine spec: guarded all the same."""
-    before = _workers(superset_server)
-    sql = "call enable_logging(storage='file', storage_path='/tmp/obs_enable_logging')"
-    name = f"journal_{secrets.token_hex(3)}"
-    r = admin.post("/api/v1/dataset/", {"database": database_id, "schema": "marts", "table_name": name, "sql": sql})
-    # Superset answers a failed dataset creation with a generic 500; the refusal itself is in the server's log
-    assert r.status_code != 201, f"the dataset was created: {_text(r)[:500]}"
-    listed = admin.get(
-        "/api/v1/dataset/", params={"q": json.dumps({"filters": [{"col": "table_name", "opr": "eq", "value": name}]})}
-    )
-    assert listed.status_code == 200 and listed.json()["count"] == 0, listed.text[:300]
-    assert _workers(superset_server) == before, "a gunicorn worker died and was replaced"
-
-
 # --- write and engine statements refused by the allow-list ----------------------------------------------
 @pytest.mark.parametrize(
     "sql",
@@ -162,20 +147,16 @@ def _heavy_metric_body(form_data: dict, expression: str) -> dict:
     return body
 
 
-@pytest.mark.parametrize(
-    "expression",
-    [
-        # the attack as reported: GBs per chunk of rows, now past the worker's memory cap at once
-        "max(list_sum(range(0, 250000 + length(code_territoire))))",
-        # smaller lists, many chunks: runs past the statement timeout (or past the memory cap)
-        "max(list_sum(range(0, 60000 + length(code_territoire)))) + count(*) * 0",
-    ],
-)
-def test_heavy_anonymous_metric_is_refused_or_bounded(superset_server, expression):
+# the attack as reported: GBs per chunk of rows, now past the worker's memory cap at once (a metric that merely
+# runs long depends on the machine's speed; the endless chart query below shows the timeout)
+HEAVY_METRIC = "max(list_sum(range(0, 250000 + length(code_territoire))))"
+
+
+def test_heavy_anonymous_metric_is_refused_or_bounded(superset_server):
     public = SupersetClient(superset_server.base_url, None)
     try:
         before = _workers(superset_server)
-        body = _heavy_metric_body(_panorama_chart(public), expression)
+        body = _heavy_metric_body(_panorama_chart(public), HEAVY_METRIC)
         r = _post_once(public, "/api/v1/chart/data", body, superset_server.query_timeout + 60)
         text = _text(r)
         if r.status_code == 200:
