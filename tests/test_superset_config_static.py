@@ -16,7 +16,9 @@ CONFIG = Path(__file__).resolve().parents[1] / "infra" / "superset" / "superset_
 def _module_assignments(tree: ast.Module) -> list[str]:
     names: list[str] = []
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
         names += [t.id for t in targets if isinstance(t, ast.Name)]
     return names
 
