@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,6 +54,29 @@ def perimeter(warehouse: Path) -> str:
     return "France entière" if scope == "france" else f"département {departement}"
 
 
+@contextmanager
+def throwaway_superset(warehouse: Path, home: Path, **settings: str) -> Iterator[tuple[str, str]]:
+    """A Superset set up exactly as the tests do it (init.sh, import_assets.sh, serve.sh) in `home`, on a free
+    port, with generated secrets and extra environment `settings`; yields (base URL, admin password)."""
+    port = free_port()
+    password = secrets.token_urlsafe(18)
+    env = {
+        **os.environ,
+        **settings,
+        "SUPERSET_HOME": str(home),
+        "SUPERSET_SECRET_KEY": secrets.token_hex(32),
+        "SUPERSET_ADMIN_PASSWORD": password,
+        "SUPERSET_PORT": str(port),
+    }
+    infra = REPO / "infra" / "superset"
+    try:
+        for step in (["init.sh"], ["import_assets.sh", str(warehouse)], ["serve.sh", "start"]):
+            subprocess.run(["bash", str(infra / step[0]), *step[1:]], env=env, check=True, capture_output=True)
+        yield f"http://127.0.0.1:{port}", password
+    finally:
+        subprocess.run(["bash", str(infra / "serve.sh"), "stop"], env=env, capture_output=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--departement", default="32")
@@ -70,20 +95,8 @@ def main() -> None:
         refresh(settings)
         warehouse = settings.warehouse_path
         print(f"entrepôt construit en {time.monotonic() - t0:.1f} s : {warehouse}")
-    port = free_port()
-    password = secrets.token_urlsafe(18)
-    env = {
-        **os.environ,
-        "SUPERSET_HOME": str(work / "superset"),
-        "SUPERSET_SECRET_KEY": secrets.token_hex(32),
-        "SUPERSET_ADMIN_PASSWORD": password,
-        "SUPERSET_PORT": str(port),
-    }
-    infra = REPO / "infra" / "superset"
-    for step in (["init.sh"], ["import_assets.sh", str(warehouse)], ["serve.sh", "start"]):
-        subprocess.run(["bash", str(infra / step[0]), *step[1:]], env=env, check=True, capture_output=True)
-    try:
-        client = SupersetClient(f"http://127.0.0.1:{port}", "admin", password)
+    with throwaway_superset(warehouse, work / "superset") as (base_url, password):
+        client = SupersetClient(base_url, "admin", password)
         all_cold, all_cached = [], []
         print(f"\n{'tableau de bord / graphique':<78} {'froid méd':>9} {'p95':>6} {'cache méd':>9} {'p95':>6}  (ms)")
         for dash in client.dashboards():
@@ -114,8 +127,6 @@ def main() -> None:
         verdict = "atteinte" if p95(all_cold) < 500 else "NON atteinte"
         print(f"cible p95 froid < 500 ms ({perimeter(warehouse)}) : {verdict}")
         client.http.close()
-    finally:
-        subprocess.run(["bash", str(infra / "serve.sh"), "stop"], env=env, capture_output=True)
 
 
 if __name__ == "__main__":

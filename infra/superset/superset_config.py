@@ -250,3 +250,11 @@ TALISMAN_CONFIG = {
 APP_HOOKS.append(access_limits.install)
 APP_HOOKS.append(viewer_queries.install)
 # --- end of access and exposure limits --------------------------------------------------------------------
+
+# --- warehouse guard (issue #12 items 1-3: read-only statements, DuckDB limits, timeouts, SQL Lab stop) ------
+# Logic in warehouse_guard.py next to this file (its folder is on sys.path, see above); settings
+# SUPERSET_DUCKDB_* and SUPERSET_*_QUERY_TIMEOUT.
+import warehouse_guard  # noqa: E402
+
+APP_HOOKS.append(warehouse_guard.install)
+# --- end of warehouse guard -------------------------------------------------------------------------------

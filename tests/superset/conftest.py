@@ -25,6 +25,7 @@ INFRA = REPO_ROOT / "infra" / "superset"
 ASSETS = REPO_ROOT / "superset_assets"
 ARTIFACTS = REPO_ROOT / "var" / "test-artifacts"
 SUPERSET_VENV = REPO_ROOT / ".venvs" / "superset"
+QUERY_TIMEOUT_S = 8  # every chart query of the assets answers in well under a second
 
 
 @dataclass
@@ -36,6 +37,8 @@ class SupersetServer:
     timings: dict[str, float] = field(default_factory=dict)
     # example accounts of infra/superset/roles.yml, passwords generated for this session: username -> password
     accounts: dict[str, str] = field(default_factory=dict)
+    # statement timeout of charts and SQL Lab for this session (infra/superset/warehouse_guard.py), kept small
+    query_timeout: float = QUERY_TIMEOUT_S
 
     def password_of(self, username: str) -> str:
         return self.password if username == self.username else self.accounts[username]
@@ -87,6 +90,8 @@ def superset_server(
         # the suite logs in some twenty times from 127.0.0.1: the per-address login limit must not refuse it
         # (test_throttling.py checks the per-account limit, which these logins, all successful, do not spend)
         "SUPERSET_AUTH_RATE_LIMIT": "600 per minute",
+        "SUPERSET_SQLLAB_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
+        "SUPERSET_CHART_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
     }
     _run("init.sh", ["bash", str(INFRA / "init.sh")], env, timings, timeout=300)
     _run(
