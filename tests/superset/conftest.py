@@ -92,6 +92,8 @@ def superset_server(
         "SUPERSET_AUTH_RATE_LIMIT": "600 per minute",
         "SUPERSET_SQLLAB_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
         "SUPERSET_CHART_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
+        # /observatoire-docs/ serves what test_docs.py builds there (make docs), not the checkout's var/docs
+        "SUPERSET_DOCS_DIR": str(home / "docs"),
     }
     _run("init.sh", ["bash", str(INFRA / "init.sh")], env, timings, timeout=300)
     _run(
