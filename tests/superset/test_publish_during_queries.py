@@ -35,8 +35,10 @@ def test_chart_queries_during_publishes_all_succeed(superset_server, refreshed):
     settings, result = refreshed["settings"], refreshed["result"]
     build_path = Path(result["build"]["build_path"])
     assert build_path.exists(), "the session's build file is needed to publish again"
+    # the session's own build again: same publication, fingerprint included (test_refresh_unchanged.py relies on it)
     publication = {"departement": settings.departement, "mode": settings.mode,
-                   "dbt_version": result["build"].get("dbt_version"), "build_seconds": result["build"].get("seconds")}
+                   "dbt_version": result["build"].get("dbt_version"), "build_seconds": result["build"].get("seconds"),
+                   "empreinte_entrees": result["build"].get("empreinte_entrees")}
 
     admin = SupersetClient(superset_server.base_url, superset_server.username, superset_server.password)
     form_datas = [c["form_data"] for d in admin.dashboards() if d["slug"] == "panorama-social"
