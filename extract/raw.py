@@ -31,7 +31,8 @@ class RawFile:
     changed: bool  # True when these bytes were new to the raw zone
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then os.replace it: readers see the old or the new bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -41,6 +42,11 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def sql_literal(path: Path | str) -> str:
@@ -68,7 +74,7 @@ def store(raw_dir: Path, source: str, filename: str, data: bytes, origin: str, m
         return RawFile(source, sha, stored, first["fetched_at"], first["origin"], changed=False)
     fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
     path = folder / filename
-    _atomic_write(path, data)
+    atomic_write(path, data)
     line = {"source": source, "sha256": sha, "bytes": len(data), "fetched_at": fetched_at,
             "origin": origin, "mode": mode, "file": f"{source}/{sha}/{filename}"}
     with (raw_dir / MANIFEST).open("a", encoding="utf-8") as manifest:
@@ -98,7 +104,7 @@ def write_landing(frame: pd.DataFrame, landing_dir: Path, source: str, sha256: s
     keys = _landing_keys(landing_dir)
     if keys.get(source) != (key or None):
         keys = {k: v for k, v in (keys | {source: key}).items() if v}
-        _atomic_write(landing_dir / LANDING_KEYS, json.dumps(keys, indent=1, sort_keys=True).encode())
+        atomic_write(landing_dir / LANDING_KEYS, json.dumps(keys, indent=1, sort_keys=True).encode())
     return target
 
 

@@ -89,7 +89,7 @@ def _landing_key(name: str, stored: list, est_demo: bool, settings: Settings) ->
     """Everything a source's landing is parsed from: its raw files, the perimeter landings, the parsers' code
     and the settings they read. Same key → the landing already on disk is the one parsing would write."""
     perimeter = [] if name in PERIMETER_LANDINGS else [
-        hashlib.file_digest(path.open("rb"), "sha256").hexdigest() if path.is_file() else None
+        raw.file_sha256(path) if path.is_file() else None
         for path in (settings.landing_dir / f"{p}.parquet" for p in PERIMETER_LANDINGS)]
     parts = [[s.sha256 for s in stored], est_demo, perimeter, _extract_code_digest(),
              settings.departement, settings.scope, str(settings.territoires_file)]
@@ -159,7 +159,7 @@ _STATE_KEYS = ("sha256", "rows", "est_demonstration", "fetched_at", "origin", "l
 
 def _write_state(settings: Settings, state: dict, freshness: dict) -> None:
     """The state file (last success of each source) and the freshness landing (state + this run's flags)."""
-    raw._atomic_write(_state_path(settings), json.dumps(state, indent=1, sort_keys=True).encode())
+    raw.atomic_write(_state_path(settings), json.dumps(state, indent=1, sort_keys=True).encode())
     rows = [{"source": name, "sha256": entry.get("sha256"), "lignes": entry.get("rows"),
              "est_demonstration": bool(entry.get("est_demonstration")), "origine": entry.get("origin"),
              "octets_recus_le": entry.get("fetched_at"), "derniere_reussite": entry.get("last_success"),

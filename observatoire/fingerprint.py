@@ -33,7 +33,7 @@ def _files(folder: Path, pattern: str, skipped: set[str] = frozenset()) -> list[
 def _add_files(digest, root: Path, files: list[Path]) -> None:
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(hashlib.file_digest(path.open("rb"), "sha256").digest())
+        digest.update(raw.file_sha256(path).encode())
 
 
 def inputs_fingerprint(settings: Settings, sources: list[dict]) -> str:
@@ -70,7 +70,7 @@ def published_fingerprint(warehouse_path: Path) -> str | None:
 def record_verification(settings: Settings, fingerprint: str) -> dict:
     """Write down that the published warehouse was checked against unchanged inputs (shown by `status`)."""
     check = {"verifie_le": datetime.now(UTC).isoformat(timespec="seconds"), "empreinte_entrees": fingerprint}
-    raw._atomic_write(settings.warehouse_path.parent / VERIFICATION_FILE, json.dumps(check, indent=1).encode())
+    raw.atomic_write(settings.warehouse_path.parent / VERIFICATION_FILE, json.dumps(check, indent=1).encode())
     return check
 
 
