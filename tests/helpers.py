@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from observatoire.config import REPO_ROOT, Settings, load_settings
 
 def make_settings(var_dir: Path, departement: str = "32", **extra: str) -> Settings:
     return load_settings({"OBS_VAR_DIR": str(var_dir), "OBS_DEPARTEMENT": departement, **extra})
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def copy_var(settings: Settings, target: Path) -> Settings:

@@ -6,7 +6,6 @@ DAG's own python_callable. Both go through observatoire.intake → extract.partn
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from observatoire.config import REPO_ROOT
-from tests.helpers import make_settings
+from tests.helpers import make_settings, sha256
 from tests.partners.helpers import EXAMPLES
 
 CLI = REPO_ROOT / ".venvs" / "pipeline" / "bin" / "observatoire"
@@ -32,9 +31,6 @@ def run_cli(var: Path, *args: str) -> subprocess.CompletedProcess:
     var.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.run([str(CLI), *args], env=env, capture_output=True, text=True, timeout=120, cwd=var.parent)
 
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_cli_ingest_accepts_an_example(tmp_path):

@@ -13,7 +13,6 @@ The HTTP faults come from a server on 127.0.0.1 started by the test; nothing lea
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import os
 import re
@@ -37,13 +36,10 @@ from observatoire import cli
 from observatoire.config import REPO_ROOT
 from observatoire.lock import writer_lock
 from observatoire.refresh import publish_build, refresh
-from tests.helpers import copy_var, make_settings
+from tests.helpers import copy_var, make_settings, sha256
 
 FAILING, HEALTHY = "insee_cog_regions", "insee_cog_departements"
 
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class FaultyServer:

@@ -6,7 +6,6 @@ extract/ and dbt, never copied from the output.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -19,11 +18,7 @@ from observatoire.config import REPO_ROOT
 from observatoire.dbt_build import BuildFailed
 from observatoire.publish import PublishRefused, publish
 from observatoire.refresh import build, new_build_path, refresh
-from tests.helpers import make_settings, query, read_snapshot_csv
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from tests.helpers import make_settings, query, read_snapshot_csv, sha256
 
 
 def source_geography(departement: str) -> dict:

@@ -9,7 +9,6 @@ not parsed again (its landing carries the key of what it was parsed from).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
 import pyarrow.parquet as pq
 import pytest
@@ -19,12 +18,8 @@ from extract.registry import SOURCES
 from observatoire.fingerprint import published_fingerprint, read_verification
 from observatoire.intake import ingest_partner_file
 from observatoire.refresh import refresh
-from tests.helpers import copy_var, query
+from tests.helpers import copy_var, query, sha256
 from tests.test_ctg import _actions_file
-
-
-def sha256(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _builds(settings) -> set[str]:

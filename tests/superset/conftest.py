@@ -138,3 +138,18 @@ def restricted_dashboard(superset_server) -> str:
     admin.http.close()
     assert r.status_code == 201, r.text[:500]
     return slug
+
+
+@pytest.fixture(scope="module")
+def clients(superset_server):
+    """One logged-in client per role of roles_matrix.ACCOUNTS (anonymous for `public`), per test module."""
+    from roles_matrix import ACCOUNTS
+    from superset_api import SupersetClient
+
+    made = {
+        role: SupersetClient(superset_server.base_url, user, superset_server.password_of(user) if user else None)
+        for role, user in ACCOUNTS.items()
+    }
+    yield made
+    for c in made.values():
+        c.http.close()

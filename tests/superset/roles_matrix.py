@@ -38,15 +38,10 @@ def territory_scope(warehouse: Path, code: str) -> dict[str, str]:
     """code_territoire -> libelle of what a manager of `code` sees of partner rows (roles.yml rls, computed here
     in Python, not with the clause): the territory, its communes, the EPCI of its communes, and the
     département/région/France reference rows."""
-    import duckdb
+    from tests.helpers import query
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        dim = con.execute(
-            "select code_territoire, niveau, code, code_epci, code_territoire_action, libelle from marts.dim_territoire"
-        ).fetchall()
-    finally:
-        con.close()
+    dim = query(warehouse, "select code_territoire, niveau, code, code_epci, code_territoire_action, libelle "
+                           "from marts.dim_territoire")
     communes = [r for r in dim if r[1] == "commune" and r[4] == code.removeprefix("TER-")]
     assert communes, f"no commune in {code}"
     epcis = {r[3] for r in communes}

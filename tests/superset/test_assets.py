@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 from asset_files import (
@@ -16,6 +15,8 @@ from asset_files import (
     dashboard_chart_uuids,
     load_assets,
 )
+
+from tests.helpers import query
 
 pytestmark = pytest.mark.slow  # needs the published warehouse, which the real pipeline builds
 
@@ -31,13 +32,8 @@ def assets():
 
 @pytest.fixture(scope="module")
 def marts_columns(published_warehouse: Path) -> dict[str, set[str]]:
-    con = duckdb.connect(str(published_warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
-        ).fetchall()
-    finally:
-        con.close()
+    rows = query(published_warehouse,
+                 "select table_name, column_name from information_schema.columns where table_schema = 'marts'")
     tables: dict[str, set[str]] = {}
     for table, column in rows:
         tables.setdefault(table, set()).add(column)

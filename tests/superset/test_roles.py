@@ -18,17 +18,6 @@ PANORAMA = "panorama-social"
 
 
 @pytest.fixture(scope="module")
-def clients(superset_server):
-    made = {
-        role: SupersetClient(superset_server.base_url, user, superset_server.password_of(user) if user else None)
-        for role, user in ACCOUNTS.items()
-    }
-    yield made
-    for c in made.values():
-        c.http.close()
-
-
-@pytest.fixture(scope="module")
 def database_id(clients) -> int:
     r = clients["admin"].get("/api/v1/database/")
     r.raise_for_status()

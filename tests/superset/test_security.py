@@ -21,17 +21,6 @@ VIEWERS = ["copil", "gestionnaire_territorial", "public"]
 PARTNER_THEME = "Indicateurs des partenaires"
 
 
-@pytest.fixture(scope="module")
-def clients(superset_server):
-    made = {
-        role: SupersetClient(superset_server.base_url, user, superset_server.password_of(user) if user else None)
-        for role, user in ACCOUNTS.items()
-    }
-    yield made
-    for c in made.values():
-        c.http.close()
-
-
 def _metadata(superset_server, sql: str, *args) -> list[tuple]:
     con = sqlite3.connect(f"file:{superset_server.home / 'superset.db'}?mode=ro", uri=True)
     try:
