@@ -3,11 +3,20 @@
 -- Year rule: the denominator is taken from the latest year not after the numerator's year (ASOF join);
 -- when numerator and denominator come from the same source and year, that is the same year.
 -- Numerator years earlier than any year of the denominator measure are left out (no denominator can exist).
+-- Indicators listed in the seed indicateurs_appariement_annees take their denominator at exactly the numerator's
+-- year minus ecart_annees (N-5 for an annual change rate, N for a same-census ratio); numerator years with no
+-- such denominator year for the measure are left out, and a unit without it gets no denominator.
 with
 
 indicateurs as (
 
     select * from {{ ref('indicateurs') }}
+
+),
+
+appariements as (
+
+    select * from {{ ref('indicateurs_appariement_annees') }}
 
 ),
 
@@ -59,6 +68,16 @@ premieres_annees as (
 
 ),
 
+annees_mesures as (
+
+    select distinct
+        code_mesure,
+        niveau_unite,
+        annee
+    from mesures
+
+),
+
 numerateurs as (
 
     select
@@ -71,7 +90,9 @@ numerateurs as (
         mesures.annee,
         mesures.valeur as numerateur,
         mesures.est_demonstration,
-        mesures.source
+        mesures.source,
+        appariements.ecart_annees,
+        mesures.annee - coalesce(appariements.ecart_annees, 0) as annee_reference
     from indicateurs
     inner join mesures
         on
@@ -79,9 +100,17 @@ numerateurs as (
             and indicateurs.niveau_le_plus_fin = mesures.niveau_unite
     left join premieres_annees
         on indicateurs.code_mesure_denominateur = premieres_annees.code_mesure
+    left join appariements
+        on indicateurs.code_indicateur = appariements.code_indicateur
+    left join annees_mesures
+        on
+            indicateurs.code_mesure_denominateur = annees_mesures.code_mesure
+            and mesures.niveau_unite = annees_mesures.niveau_unite
+            and mesures.annee - appariements.ecart_annees = annees_mesures.annee
     where
         indicateurs.code_mesure_denominateur is null
-        or mesures.annee >= premieres_annees.premiere_annee
+        or (appariements.ecart_annees is null and mesures.annee >= premieres_annees.premiere_annee)
+        or annees_mesures.annee is not null
 
 ),
 
@@ -93,8 +122,14 @@ joined as (
         numerateurs.code_unite,
         numerateurs.annee,
         numerateurs.numerateur,
-        denominateurs.valeur as denominateur,
-        denominateurs.annee as annee_denominateur,
+        case
+            when numerateurs.ecart_annees is null or denominateurs.annee = numerateurs.annee_reference
+                then denominateurs.valeur
+        end as denominateur,
+        case
+            when numerateurs.ecart_annees is null or denominateurs.annee = numerateurs.annee_reference
+                then denominateurs.annee
+        end as annee_denominateur,
         numerateurs.code_mesure_denominateur is not null as a_denominateur,
         numerateurs.mesure_secret,
         numerateurs.seuil_secret,
@@ -110,7 +145,7 @@ joined as (
             numerateurs.code_mesure_denominateur = denominateurs.code_mesure
             and numerateurs.niveau_unite = denominateurs.niveau_unite
             and numerateurs.code_unite = denominateurs.code_unite
-            and numerateurs.annee >= denominateurs.annee
+            and numerateurs.annee_reference >= denominateurs.annee
 
 ),
 

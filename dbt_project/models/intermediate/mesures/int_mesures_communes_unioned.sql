@@ -2,6 +2,9 @@
 -- Codes are mapped through int_communes_codes_mapped (arrondissements -> their commune, retired codes ->
 -- the commune that absorbed them) and summed. A sum is null as soon as one summed value is null
 -- (secret / blurred): an unknown part never counts as 0.
+-- Real data wins: a demonstration measure is dropped (every year) as soon as a real source lands the same measure
+-- code, and when two real sources land the same (commune, year, measure) the first of the source priority below is
+-- kept (populations légales, then the Comparateur, then the census API).
 with
 
 populations as (
@@ -13,6 +16,12 @@ populations as (
 rp as (
 
     select * from {{ ref('stg_insee__rp_mesures') }}
+
+),
+
+comparateur as (
+
+    select * from {{ ref('int_mesures_comparateur_derived') }}
 
 ),
 
@@ -75,6 +84,17 @@ unioned as (
         est_demonstration,
         'insee_rp_communes' as source
     from rp
+
+    union all
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        'insee_comparateur_communes' as source
+    from comparateur
 
     union all
 
@@ -155,7 +175,7 @@ deduplicated as (
 
 ),
 
-final as (
+summed as (
 
     select
         code_commune,
@@ -166,6 +186,35 @@ final as (
         source
     from deduplicated
     group by code_commune, annee, code_mesure, source
+
+),
+
+mesures_reelles as (
+
+    select distinct code_mesure
+    from summed
+    where not est_demonstration
+
+),
+
+final as (
+
+    select summed.*
+    from summed
+    left join mesures_reelles on summed.code_mesure = mesures_reelles.code_mesure
+    where not summed.est_demonstration or mesures_reelles.code_mesure is null
+    qualify row_number() over (
+        partition by summed.code_commune, summed.annee, summed.code_mesure
+        order by
+            summed.est_demonstration asc,
+            case summed.source
+                when 'insee_populations_legales' then 1
+                when 'insee_comparateur_communes' then 2
+                when 'insee_rp_communes' then 3
+                else 4
+            end asc,
+            summed.source asc
+    ) = 1
 
 )
 

@@ -1,6 +1,8 @@
 -- One row per indicator x territory x year (contracts §4 marts.fct_indicateur_territoire).
 -- Catalog indicators: valeur = facteur x numerateur / denominateur from SUMMED numerators and denominators, or
 -- the numerator for counts; null (never 0) when the numerator is unknown or the denominator is unknown or 0.
+-- Average annual change rates (seed indicateurs_appariement_annees, taux_annuel): numerator = year N, denominator =
+-- year N - ecart_annees, both summed; valeur = facteur x ((numerateur / denominateur)^(1 / ecart_annees) - 1).
 -- Partner and ABS indicators (code '<partner>__<code>', catalogued in dim_indicateur): published AS SENT for
 -- the territory and year the partner named (numerateur, denominateur and valeur unchanged), never summed to
 -- other levels (a partner file is not exhaustive), one unit and none masked; source = partner, file, sha256.
@@ -15,6 +17,12 @@ agreges as (
 indicateurs as (
 
     select * from {{ ref('indicateurs') }}
+
+),
+
+appariements as (
+
+    select * from {{ ref('indicateurs_appariement_annees') }}
 
 ),
 
@@ -36,6 +44,10 @@ catalogue as (
             when agreges.numerateur is null then null
             when indicateurs.code_mesure_denominateur is null then agreges.numerateur
             when agreges.denominateur is null or agreges.denominateur = 0 then null
+            when appariements.taux_annuel
+                then
+                    indicateurs.facteur
+                    * (power(agreges.numerateur / agreges.denominateur, 1.0 / appariements.ecart_annees) - 1)
             else indicateurs.facteur * agreges.numerateur / agreges.denominateur
         end::double as valeur,
         agreges.est_demonstration,
@@ -44,6 +56,7 @@ catalogue as (
         agreges.nb_unites_masquees::integer as nb_unites_masquees
     from agreges
     inner join indicateurs on agreges.code_indicateur = indicateurs.code_indicateur
+    left join appariements on agreges.code_indicateur = appariements.code_indicateur
 
 ),
 
