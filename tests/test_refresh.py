@@ -6,6 +6,7 @@ extract/ and dbt, never copied from the output.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -19,6 +20,9 @@ from observatoire.dbt_build import BuildFailed
 from observatoire.publish import PublishRefused, publish
 from observatoire.refresh import build, new_build_path, refresh
 from tests.helpers import make_settings, query, read_snapshot_csv, sha256
+from tests.test_comparateur_verite import read_comparateur
+
+LEGAL_YEAR = 2023  # census year of the legal populations in the snapshot (populations légales 2023)
 
 
 def source_geography(departement: str) -> dict:
@@ -50,7 +54,8 @@ def test_gers_marts_equal_the_source_files(published_warehouse):
     pop = dict(query(
         published_warehouse,
         "select code_territoire, valeur from marts.fct_indicateur_territoire "
-        "where code_indicateur = 'population_municipale' and code_territoire in ('DEP-32', 'FR')",
+        "where code_indicateur = 'population_municipale' and code_territoire in ('DEP-32', 'FR') "
+        f"and annee = {LEGAL_YEAR}",  # earlier years are the censuses of the Comparateur
     ))
     assert pop["DEP-32"] == sum(geo["pmun"][c] for c in geo["communes"])
     assert pop["FR"] == sum(geo["pmun"].values())
@@ -63,8 +68,15 @@ def test_ratios_are_ratios_of_sums(published_warehouse):
         where f.denominateur is not null and f.denominateur > 0 and f.numerateur is not null
           and i.facteur is not null  -- partner indicators ('<partner>__<code>') are published as sent""")
     assert rows
+    annual = {r["code_indicateur"]: int(r["ecart_annees"]) for r in csv.DictReader(
+        (REPO_ROOT / "dbt_project/seeds/indicateurs_appariement_annees.csv").open(encoding="utf-8"))
+        if r["taux_annuel"] == "true"}
+    assert {"taux_evolution_annuel_population"} <= {code for code, *_ in rows} & set(annual)
     for code, territoire, num, den, valeur, facteur in rows:
-        assert valeur == pytest.approx(facteur * num / den), (code, territoire)
+        if code in annual:  # average annual change rate between year N - n (denominator) and N (numerator)
+            assert valeur == pytest.approx(facteur * ((num / den) ** (1 / annual[code]) - 1)), (code, territoire)
+        else:
+            assert valeur == pytest.approx(facteur * num / den), (code, territoire)
     # an EPCI's numerator is the sum of its communes' numerators
     (mismatch,) = query(published_warehouse, """
         with communes as (
@@ -168,5 +180,15 @@ def test_pyrenees_atlantiques_by_configuration_alone(tmp_path):
         territoires = {line.split(";")[1] for line in list(handle)[1:]}
     assert counts["territoire_action"] == len(territoires) == 7
     (pop,) = query(settings.warehouse_path, "select valeur from marts.fct_indicateur_territoire "
-                   "where code_indicateur = 'population_municipale' and code_territoire = 'DEP-64'")[0]
+                   "where code_indicateur = 'population_municipale' and code_territoire = 'DEP-64' "
+                   f"and annee = {LEGAL_YEAR}")[0]
     assert pop == sum(geo["pmun"][c] for c in geo["communes"])
+    # the real Comparateur (COG 2021) on today's Pyrénées-Atlantiques, recomputed from the raw zip with pandas
+    raw = read_comparateur()
+    pa = raw[raw.index.str.startswith("64")]
+    (vacants,) = query(settings.warehouse_path, "select valeur from marts.fct_indicateur_territoire where "
+                       "code_indicateur = 'part_logements_vacants' and code_territoire = 'DEP-64' and annee = 2018")[0]
+    assert len(pa) == 546 and vacants == pytest.approx(100 * pa["P18_LOGVAC"].sum() / pa["P18_LOG"].sum())
+    (lacq,) = query(settings.warehouse_path, "select valeur from marts.fct_indicateur_territoire where "
+                    "code_indicateur = 'population_municipale' and code_territoire = 'COM-64300' and annee = 2018")[0]
+    assert lacq == raw.loc[["64300", "64541"], "P18_POP"].sum()  # Lacq absorbed Urdès (64541) in 2024

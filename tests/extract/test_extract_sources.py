@@ -42,6 +42,7 @@ CONTRACT = {
     "territoires_action": ["code_commune", "code_territoire", "libelle_territoire"],
     "insee_rp_communes": ["code_commune", "annee", "code_mesure", "valeur"],
     "insee_filosofi_communes": ["code_commune", "annee", "code_mesure", "valeur"],
+    "insee_comparateur_communes": ["code_commune", "annee", "code_mesure", "valeur"],
     "caf_allocataires_communes": ["code_commune", "annee", "code_mesure", "valeur"],
     "finess_etablissements": ["nofinesset", "nofinessej", "raison_sociale", "code_commune", "categorie",
                               "libelle_categorie", "siret", "date_ouverture", "coord_x", "coord_y",
@@ -96,6 +97,19 @@ def check_rp(df):
     assert len(df[df["code_commune"] == "32013"]) == 9  # women-only row and département row ignored
 
 
+def check_comparateur(df):
+    """The real INSEE file as published (base_cc_comparateur.CSV, COG 2021): Auch's cells, read by hand."""
+    auch = df[df["code_commune"] == "32013"].set_index(["code_mesure", "annee"])["valeur"]
+    assert auch[("population_municipale", 2018)] == 22200 and auch[("population_municipale", 2013)] == 21962
+    assert auch[("naissances_entre_recensements", 2018)] == 1042 and auch[("deces_domicilies", 2020)] == 332
+    assert auch[("menages", 2018)] == pytest.approx(11680.4306573853)
+    assert len(auch) == 18  # 16 measures, population and jobs in two censuses; no Filosofi, area or establishments
+    # Mayotte's census cells are empty in the file: not landed; its 2020 births and deaths are
+    mayotte = df.loc[df["code_commune"].str.startswith("976"), "code_mesure"]
+    assert set(mayotte) == {"naissances_domiciliees", "deces_domicilies"}
+    assert {"75056", "75101"} <= set(df["code_commune"])  # Paris and its arrondissements, as published
+
+
 def check_filosofi(df):
     assert value(df, code_commune="32013", code_mesure="personnes_pauvres")["valeur"] == pytest.approx(3051.075)
     assert pd.isna(value(df, code_commune="32107", code_mesure="personnes_pauvres")["valeur"])  # secret
@@ -144,6 +158,8 @@ ONLINE = {  # source → (sample answers in request order, under tests/fixtures/
     "insee_rp_communes": ([(MELODI + "DS_RP_POPULATION_PRINC", "handwritten/melodi_DS_RP_POPULATION_PRINC_page1.json"),
                            (MELODI + "DS_RP_POPULATION_PRINC", "handwritten/melodi_DS_RP_POPULATION_PRINC_page2.json"),
                            (MELODI + "DS_RP_MENAGES_COMP", "handwritten/melodi_DS_RP_MENAGES_COMP.json")], check_rp),
+    "insee_comparateur_communes": ([(SOURCES["insee_comparateur_communes"].online_urls[0],
+                                     "recorded/base_cc_comparateur_csv.zip")], check_comparateur),
     "insee_filosofi_communes": ([(MELODI + "DS_FILOSOFI_CC", "handwritten/melodi_DS_FILOSOFI_CC.json")],
                                 check_filosofi),
     "caf_allocataires_communes": ([(caf_allocataires_communes.ONLINE_URL, "handwritten/caf_s_ben_com_f_export.csv")],
@@ -280,3 +296,33 @@ def test_to_int_reads_whole_numbers_exactly():
 
     out = to_int(pd.Series(["1\u202f234", "12.0", None, "-7"], dtype="string"), "population")
     assert out.tolist() == [1234, 12, pd.NA, -7]
+
+
+def _comparateur_zip(tmp_path, header: str, row: str):
+    import zipfile
+
+    path = tmp_path / "base_cc_comparateur_csv.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("base_cc_comparateur.CSV", f"{header}\r\n{row}\r\n")
+    return path
+
+
+def test_comparateur_later_vintage_lands_by_column_pattern(tmp_path, settings):
+    """INSEE renames the columns at each vintage (P18_POP → P22_POP, NAIS1318 → NAIS1622): the parser reads
+    the years from the names, so the online file of a later vintage lands without a code change."""
+    header = ("CODGEO;P22_POP;P16_POP;SUPERF;NAIS1622;DECE1622;P22_MEN;NAISD24;DECESD24;P22_LOG;P22_RP;P22_RSECOCC;"
+              "P22_LOGVAC;P22_RP_PROP;NBMENFISC22;MED22;P22_EMPLT;P22_EMPLT_SAL;P16_EMPLT;P22_POP1564;"
+              "P22_CHOM1564;P22_ACT1564")
+    path = _comparateur_zip(tmp_path, header, "32013;22428;22100;72.48;900;1500;11900.5;170;340;13900;11900.5;"
+                                              "440;1600;5100;11000;21000;16900;15100;16500;13300;1400;9400")
+    df = SOURCES["insee_comparateur_communes"].parser([path], settings)
+    got = df.set_index(["code_mesure", "annee"])["valeur"]
+    assert got[("population_municipale", 2022)] == 22428 and got[("population_municipale", 2016)] == 22100
+    assert got[("naissances_entre_recensements", 2022)] == 900 and got[("deces_domicilies", 2024)] == 340
+    assert got[("emplois", 2016)] == 16500 and len(got) == 18  # MED22, NBMENFISC22, SUPERF left out
+
+
+def test_comparateur_missing_variable_is_refused_in_french(tmp_path, settings):
+    path = _comparateur_zip(tmp_path, "CODGEO;P18_POP;P13_POP", "32013;22200;21962")
+    with pytest.raises(ParseError, match="aucune colonne pour .*menages.*meta_base_cc_comparateur"):
+        SOURCES["insee_comparateur_communes"].parser([path], settings)
