@@ -1,12 +1,15 @@
 -- Choropleth table for the Panorama maps (contracts §4 marts.panorama_carte): each commune and EPCI indicator
 -- value with the contour of its territory, one row per polygon of the territory (deck.gl's polygon layer draws
--- one ring list per row, so a commune in several pieces has several rows carrying the same value).
+-- one ring list per row, so a commune in several pieces has several rows carrying the same value), for the latest
+-- year of each indicator.
 with
 
 indicateurs as (
 
+    -- one year per indicator: its latest (a choropleth cannot show several years at once)
     select * from {{ ref('panorama_indicateurs') }}
     where niveau in ('commune', 'epci')
+    qualify annee = max(annee) over (partition by code_indicateur)
 
 ),
 
