@@ -25,9 +25,12 @@ indicateurs as (
 
 ),
 
-publiees as (
+indicateurs_publies as (
 
-    select * from {{ ref('int_indicateurs_publies_selected') }}
+    -- catalog indicators published as the source publishes them (partner indicators have no sources_extraction)
+    select code_indicateur
+    from indicateurs
+    where regle_agregation = 'publiee' and sources_extraction is not null
 
 ),
 
@@ -37,8 +40,7 @@ annees_publiees as (
         faits.code_indicateur,
         faits.annee
     from faits
-    inner join indicateurs on faits.code_indicateur = indicateurs.code_indicateur
-    where indicateurs.regle_agregation = 'publiee'
+    inner join indicateurs_publies on faits.code_indicateur = indicateurs_publies.code_indicateur
 
 ),
 
@@ -78,17 +80,18 @@ faits_etendus as (
         faits.source,
         faits.nb_unites_masquees,
         case
-            when publiees.statut = 'non_disponible' then 'non disponible'
+            -- a published cell that is null without being secret: INSEE's « nd »
+            when
+                indicateurs_publies.code_indicateur is not null
+                and faits.valeur is null
+                and faits.nb_unites_masquees = 0
+                then 'non disponible'
             when faits.valeur is null and faits.nb_unites_masquees > 0 then 'secret statistique'
             when faits.nb_unites_masquees > 0
                 then 'calculé hors ' || faits.nb_unites_masquees || ' unité(s) sous secret statistique'
         end as mention_secret
     from faits
-    left join publiees
-        on
-            faits.code_indicateur = publiees.code_indicateur
-            and faits.code_territoire = publiees.code_territoire
-            and faits.annee = publiees.annee
+    left join indicateurs_publies on faits.code_indicateur = indicateurs_publies.code_indicateur
 
     union all
 
