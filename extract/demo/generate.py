@@ -1,6 +1,6 @@
 """Generate the DEMONSTRATION commune datasets — DONNÉES DE DÉMONSTRATION, ne pas diffuser comme statistique.
 
-No open copy of the commune-level census (RP), Filosofi or CAF files was available (data/PROVENANCE §8), so the
+No open copy of the commune-level census (RP) or CAF files was available (data/PROVENANCE §8), so the
 offline snapshot carries plausible, deterministic (seed 2025) stand-ins in the landing long form, for every
 commune of the COG 2025 (TYPECOM COM) that has a 2023 legal population (Mayotte's 17 communes have none and
 are left out; Paris, Lyon, Marseille take the sum of their arrondissements). Run:
@@ -22,9 +22,9 @@ Rules (each anchored on real data where real data exists):
   = 1.75 + 1.6 × share of 0–17 + N(0, 0.08), clipped to [1.6, 3.0]. familles = menages × U(0.55, 0.68);
   familles_monoparentales = familles × U(0.09, 0.17); familles_nombreuses = familles × U(0.05, 0.10).
   RP counts are weighted estimates: kept as doubles rounded to 0.01.
-- Filosofi (annee 2021): menages_fiscaux = round(menages × U(0.95, 1.02)); personnes_menages_fiscaux =
-  round(pop_totale × U(0.96, 1.00)); personnes_pauvres = personnes × poverty rate, rate = clip(N(0.145,
-  0.04), 0.04, 0.35) rounded to 1; all three null (secret) when menages_fiscaux < 11.
+- Filosofi: no longer generated — the snapshot holds INSEE's real Filosofi 2019 and 2021 commune files
+  (extract/sources/insee_filosofi_communes.py). Its random draws below are kept so that the RP and CAF files
+  stay byte-identical.
 - CAF (annee 2024, December): foyers_allocataires = pop_totale × U(0.16, 0.24); personnes_couvertes =
   foyers × U(2.0, 2.5); foyers_rsa / aah / aides_logement / prime_activite = foyers × U(0.06, 0.12) /
   U(0.05, 0.09) / U(0.25, 0.40) / U(0.15, 0.25). Every CAF count rounded to a multiple of 5, null (blurred)
@@ -50,7 +50,7 @@ from observatoire.config import REPO_ROOT
 
 SEED = 2025
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"
-ANNEE_RP, ANNEE_FILOSOFI, ANNEE_CAF = 2023, 2021, 2024
+ANNEE_RP, ANNEE_CAF = 2023, 2024
 COMPONENTS = ["0_2", "3_17", "18_19", "20_24", "25_59", "60_74", "75_79", "80p"]
 
 
@@ -127,13 +127,8 @@ def generate() -> dict[str, pd.DataFrame]:
     rp["familles_nombreuses"] = rp["familles"] * u(0.05, 0.10)
     rp = {k: (v if k == "pop_totale" else np.round(v, 2)) for k, v in rp.items()}
 
-    menages_fiscaux = np.round(rp["menages"] * u(0.95, 1.02))
-    personnes = np.round(pop * u(0.96, 1.00))
-    pauvres = np.round(personnes * np.clip(rng.normal(0.145, 0.04, n), 0.04, 0.35))
-    secret = menages_fiscaux < 11
-    filosofi = {k: np.where(secret, np.nan, v) for k, v in {
-        "menages_fiscaux": menages_fiscaux, "personnes_menages_fiscaux": personnes, "personnes_pauvres": pauvres,
-    }.items()}
+    # Filosofi is real now (INSEE files); its three former draws are kept so the CAF draws below are unchanged
+    _ = (u(0.95, 1.02), u(0.96, 1.00), rng.normal(0.145, 0.04, n))
 
     foyers = pop * u(0.16, 0.24)
     caf_raw = {
@@ -149,7 +144,6 @@ def generate() -> dict[str, pd.DataFrame]:
 
     return {
         "insee_rp_communes": long(rp, ANNEE_RP),
-        "insee_filosofi_communes": long(filosofi, ANNEE_FILOSOFI),
         "caf_allocataires_communes": long(caf, ANNEE_CAF),
     }
 

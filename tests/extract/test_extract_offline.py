@@ -115,14 +115,10 @@ def test_demo_secrecy_rules(gers):
     caf = landing(settings, "caf_allocataires_communes")
     counts = caf["valeur"].dropna()
     assert (counts % 5 == 0).all() and (counts >= 5).all() and caf["valeur"].isna().any()
-    filo = landing(settings, "insee_filosofi_communes").pivot_table(
-        index="code_commune", columns="code_mesure", values="valeur", dropna=False)
-    assert (filo["menages_fiscaux"].dropna() >= 11).all() and filo["menages_fiscaux"].isna().any()
-    assert filo["personnes_pauvres"].isna().eq(filo["menages_fiscaux"].isna()).all()
 
 
 def test_demo_files_carry_the_banner():
-    for name in ("insee_rp_communes", "insee_filosofi_communes", "caf_allocataires_communes"):
+    for name in ("insee_rp_communes", "caf_allocataires_communes"):
         with gzip.open(SNAPSHOT / name / SOURCES[name].snapshot_files[0]) as handle:
             first = io.TextIOWrapper(handle, encoding="utf-8").readline()
         assert "DONNÉES DE DÉMONSTRATION — ne pas diffuser comme statistique" in first

@@ -30,7 +30,7 @@ def test_registry_declares_every_contract_source():
         with pytest.raises(dataclasses.FrozenInstanceError):
             source.name = "x"
     demo = {n for n, s in SOURCES.items() if s.is_demonstration}
-    assert demo == {"insee_rp_communes", "insee_filosofi_communes", "caf_allocataires_communes",
+    assert demo == {"insee_rp_communes", "caf_allocataires_communes",
                     "finess_etablissements", "data_inclusion_services", "insee_bpe_communes"}
 
 

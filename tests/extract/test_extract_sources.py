@@ -15,7 +15,13 @@ from extract.http import FetchError
 from extract.readers import ParseError
 from extract.registry import SOURCES
 from extract.run import extract_source
-from extract.sources import _long, caf_allocataires_communes, ign_contours, insee_estimations_population_departement
+from extract.sources import (
+    _long,
+    caf_allocataires_communes,
+    ign_contours,
+    insee_estimations_population_departement,
+    insee_filosofi_communes,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RECORDED = FIXTURES / "recorded"
@@ -41,7 +47,7 @@ CONTRACT = {
                                        "valeur"],
     "territoires_action": ["code_commune", "code_territoire", "libelle_territoire"],
     "insee_rp_communes": ["code_commune", "annee", "code_mesure", "valeur"],
-    "insee_filosofi_communes": ["code_commune", "annee", "code_mesure", "valeur"],
+    "insee_filosofi_communes": ["niveau", "code_geo", "annee", "code_mesure", "valeur", "statut", "millesime_geo"],
     "insee_comparateur_communes": ["code_commune", "annee", "code_mesure", "valeur"],
     "caf_allocataires_communes": ["code_commune", "annee", "code_mesure", "valeur"],
     "finess_etablissements": ["nofinesset", "nofinessej", "raison_sociale", "code_commune", "categorie",
@@ -111,9 +117,19 @@ def check_comparateur(df):
 
 
 def check_filosofi(df):
-    assert value(df, code_commune="32013", code_mesure="personnes_pauvres")["valeur"] == pytest.approx(3051.075)
-    assert pd.isna(value(df, code_commune="32107", code_mesure="personnes_pauvres")["valeur"])  # secret
-    assert value(df, code_commune="32107", code_mesure="menages_fiscaux")["valeur"] == 9
+    auch = dict(niveau="commune", code_geo="32013", annee=2021)
+    assert value(df, **auch, code_mesure="taux_pauvrete")["valeur"] == 18.0  # real row, decimal comma « 18,0 »
+    assert value(df, **auch, code_mesure="niveau_vie_median")["millesime_geo"] == 2023
+    assert value(df, niveau="commune", code_geo="32013", annee=2019, code_mesure="niveau_vie_median")["valeur"] == 20700
+    secret = value(df, niveau="commune", code_geo="32365", annee=2021, code_mesure="taux_pauvrete")  # real « s »
+    assert pd.isna(secret["valeur"]) and secret["statut"] == "secret"
+    empty = value(df, niveau="commune", code_geo="32365", annee=2019, code_mesure="taux_pauvrete")  # real empty cell
+    assert pd.isna(empty["valeur"]) and empty["statut"] == "secret"
+    # the archive's own EPCI, département and région rows land as such (hand-written members, see fixtures README)
+    assert value(df, niveau="epci", code_geo="200066926", annee=2021, code_mesure="taux_pauvrete")["valeur"] == 15.5
+    gers_2019 = value(df, niveau="departement", code_geo="32", annee=2019, code_mesure="niveau_vie_median")
+    assert gers_2019["valeur"] == 20500
+    assert value(df, niveau="region", code_geo="76", annee=2021, code_mesure="menages_fiscaux")["valeur"] == 2800000
 
 
 def check_caf(df):
@@ -160,8 +176,9 @@ ONLINE = {  # source → (sample answers in request order, under tests/fixtures/
                            (MELODI + "DS_RP_MENAGES_COMP", "handwritten/melodi_DS_RP_MENAGES_COMP.json")], check_rp),
     "insee_comparateur_communes": ([(SOURCES["insee_comparateur_communes"].online_urls[0],
                                      "recorded/base_cc_comparateur_csv.zip")], check_comparateur),
-    "insee_filosofi_communes": ([(MELODI + "DS_FILOSOFI_CC", "handwritten/melodi_DS_FILOSOFI_CC.json")],
-                                check_filosofi),
+    "insee_filosofi_communes": (list(zip(insee_filosofi_communes.ONLINE_URLS, (
+        "handwritten/base-cc-filosofi-2019_CSV_extrait.zip",
+        "handwritten/base-cc-filosofi-2021-geo2023-histo_CSV_extrait.zip"), strict=True)), check_filosofi),
     "caf_allocataires_communes": ([(caf_allocataires_communes.ONLINE_URL, "handwritten/caf_s_ben_com_f_export.csv")],
                                   check_caf),
     "ign_contours": ([(ign_contours.API + "/communes", "handwritten/geo_api_communes_32_contour.geojson"),
@@ -170,7 +187,6 @@ ONLINE = {  # source → (sample answers in request order, under tests/fixtures/
 }
 EMPTY = {  # what an empty answer looks like for each kind of endpoint
     "insee_rp_communes": b'{"observations": [], "paging": {"isLast": true}}',
-    "insee_filosofi_communes": b'{"observations": [], "paging": {"isLast": true}}',
     "caf_allocataires_communes": b"dtreffre;numcomdo;nomcom;indfoy_ndur\n",
     "ign_contours": b'{"type": "FeatureCollection", "features": []}',
     "insee_bpe_communes": b'{"observations": [], "paging": {"isLast": true}}',

@@ -123,6 +123,8 @@ def test_demonstration_data_is_labelled(assets, marts_columns):
     charts = assets.of("charts").values()
     tables = [c for c in charts if c["viz_type"] == "table"]
     assert any("nature_donnee" in (c["params"].get("all_columns") or []) for c in tables)
+    # and whether the value is published: « secret statistique », « non diffusé à ce niveau » (issue 14)
+    assert any("statut_diffusion" in (c["params"].get("all_columns") or []) for c in tables)
     for chart in charts:
         values = {
             f.get("comparator")

@@ -3,6 +3,8 @@
 -- A unit whose value is secret or blurred (null numerator, or null denominator for a ratio) is left out of
 -- BOTH sums, so a ratio is computed on the units where it is known and is never biased towards 0; how many
 -- units were left out is kept (nb_unites_masquees) so dashboards can say the value is partial.
+-- A count (no denominator) is a plain sum: it is null as soon as one unit is masked (a partial count would be
+-- shown as a figure that is too low).
 with
 
 unites as (
@@ -74,7 +76,9 @@ aggregated as (
         code_indicateur,
         code_territoire,
         annee,
-        sum(numerateur) filter (where connue) as numerateur,
+        case
+            when bool_and(a_denominateur) or bool_and(connue) then sum(numerateur) filter (where connue)
+        end as numerateur,
         case when bool_and(a_denominateur) then sum(denominateur) filter (where connue) end as denominateur,
         count(*) filter (where not connue) as nb_unites_masquees,
         bool_or(est_demonstration) as est_demonstration,

@@ -10,7 +10,9 @@ with
 
 indicateurs as (
 
+    -- 'publiee' indicators are never summed from units (int_indicateurs_publies_selected)
     select * from {{ ref('indicateurs') }}
+    where regle_agregation = 'additive'
 
 ),
 

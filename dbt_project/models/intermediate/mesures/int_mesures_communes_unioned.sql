@@ -31,6 +31,16 @@ filosofi as (
 
 ),
 
+mesures_publiees as (
+
+    -- measures of 'publiee' indicators (a median, a published rate) are never summed: they take the
+    -- int_indicateurs_publies_selected path, never this one
+    select code_mesure_numerateur as code_mesure
+    from {{ ref('indicateurs') }}
+    where regle_agregation = 'publiee'
+
+),
+
 caf as (
 
     select * from {{ ref('stg_caf__allocataires_mesures') }}
@@ -47,6 +57,21 @@ offre as (
 codes as (
 
     select * from {{ ref('int_communes_codes_mapped') }}
+
+),
+
+filosofi_additives as (
+
+    select
+        code_geo as code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration
+    from filosofi
+    where
+        niveau = 'commune'
+        and code_mesure not in (select mesures_publiees.code_mesure from mesures_publiees)
 
 ),
 
@@ -105,7 +130,7 @@ unioned as (
         valeur,
         est_demonstration,
         'insee_filosofi_communes' as source
-    from filosofi
+    from filosofi_additives
 
     union all
 

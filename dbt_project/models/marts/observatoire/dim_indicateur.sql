@@ -4,7 +4,8 @@
 -- definitions nor secrecy rule: a partner's values are published as sent, never recomputed nor summed.
 -- Availability: a catalog indicator is unavailable when one of its sources_extraction never succeeded (it failed
 -- with no earlier data, extract/run.py unavailable_result); its facts are then absent. Partner indicators exist only
--- from the files received, so they are always available.
+-- from the files received, so they are always available. regle_agregation: the seed's; partner indicators are
+-- 'publiee' (published as sent, never summed).
 with
 
 indicateurs as (
@@ -58,7 +59,8 @@ catalogue as (
         niveau_le_plus_fin,
         regle_secret,
         seuil_secret,
-        sources_extraction
+        sources_extraction,
+        regle_agregation
     from indicateurs
 
 ),
@@ -142,7 +144,8 @@ catalogue_partenaires as (
         cast(null as varchar) as sources_extraction,
         true as est_disponible,
         cast(0 as integer) as nb_sources_indisponibles,
-        'Disponible' as disponibilite
+        'Disponible' as disponibilite,
+        'publiee' as regle_agregation
     from partenaires_producteurs
 
 ),

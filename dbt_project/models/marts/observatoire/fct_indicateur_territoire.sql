@@ -6,6 +6,9 @@
 -- Partner and ABS indicators (code '<partner>__<code>', catalogued in dim_indicateur): published AS SENT for
 -- the territory and year the partner named (numerateur, denominateur and valeur unchanged), never summed to
 -- other levels (a partner file is not exhaustive), one unit and none masked; source = partner, file, sha256.
+-- Non-additive catalog indicators (seed regle_agregation = 'publiee': Filosofi median and poverty rate): the
+-- source's own value, only for the territories and years it publishes (int_indicateurs_publies_selected); no
+-- numerator nor denominator; a secret cell keeps a null valeur and counts as one masked unit.
 with
 
 agreges as (
@@ -29,6 +32,12 @@ appariements as (
 partenaires as (
 
     select * from {{ ref('int_indicateurs_partenaires_unioned') }}
+
+),
+
+publiees as (
+
+    select * from {{ ref('int_indicateurs_publies_selected') }}
 
 ),
 
@@ -77,11 +86,30 @@ indicateurs_partenaires as (
 
 ),
 
+indicateurs_publies as (
+
+    select
+        code_indicateur,
+        code_territoire,
+        annee::integer as annee,
+        null::double as numerateur,
+        null::double as denominateur,
+        valeur::double as valeur,
+        est_demonstration,
+        source,
+        1 as nb_unites,
+        case when statut = 'secret' then 1 else 0 end as nb_unites_masquees
+    from publiees
+
+),
+
 final as (
 
     select * from catalogue
     union all
     select * from indicateurs_partenaires
+    union all
+    select * from indicateurs_publies
 
 )
 
