@@ -3,6 +3,8 @@
 -- A unit whose value is secret or blurred (null numerator, or null denominator for a ratio) is left out of
 -- BOTH sums, so a ratio is computed on the units where it is known and is never biased towards 0; how many
 -- units were left out is kept (nb_unites_masquees) so dashboards can say the value is partial.
+-- A vintage published for one région only (seed millesimes_regionaux) is kept only for territories it covers
+-- whole: every commune of the territory has a row (so never France, nor an EPCI reaching beyond the région).
 with
 
 unites as (
@@ -20,6 +22,15 @@ communes_territoires as (
 departements_territoires as (
 
     select * from {{ ref('int_departements_territoires_bridged') }}
+
+),
+
+millesimes_regionaux as (
+
+    select distinct
+        source,
+        annee
+    from {{ ref('millesimes_regionaux') }}
 
 ),
 
@@ -48,11 +59,22 @@ ponts as (
 
 ),
 
+communes_par_territoire as (
+
+    select
+        code_territoire,
+        count(*) as nb_communes
+    from communes_territoires
+    group by code_territoire
+
+),
+
 rattachees as (
 
     select
         unites.*,
         ponts.code_territoire,
+        millesimes_regionaux.source is not null as est_millesime_regional,
         unites.numerateur is not null
         and (not unites.a_denominateur or unites.denominateur is not null) as connue
     from unites
@@ -64,6 +86,10 @@ rattachees as (
         on
             unites.code_indicateur = incomplets.code_indicateur
             and ponts.code_territoire = incomplets.code_territoire
+    left join millesimes_regionaux
+        on
+            list_contains(string_split(unites.source, ' / '), millesimes_regionaux.source)
+            and unites.annee = millesimes_regionaux.annee
     where incomplets.code_territoire is null
 
 ),
@@ -79,9 +105,20 @@ aggregated as (
         count(*) filter (where not connue) as nb_unites_masquees,
         bool_or(est_demonstration) as est_demonstration,
         string_agg(distinct source, ' / ' order by source) as source,
-        count(*) as nb_unites
+        count(*) as nb_unites,
+        bool_or(est_millesime_regional) as est_millesime_regional
     from rattachees
     group by code_indicateur, code_territoire, annee
+
+),
+
+couverts as (
+
+    -- a regional vintage only where every commune of the territory has a row
+    select aggregated.*
+    from aggregated
+    left join communes_par_territoire on aggregated.code_territoire = communes_par_territoire.code_territoire
+    where not aggregated.est_millesime_regional or aggregated.nb_unites = communes_par_territoire.nb_communes
 
 ),
 
@@ -97,7 +134,7 @@ final as (
         source,
         nb_unites,
         nb_unites_masquees
-    from aggregated
+    from couverts
 
 )
 

@@ -3,6 +3,8 @@
 -- Year rule: the denominator is taken from the latest year not after the numerator's year (ASOF join);
 -- when numerator and denominator come from the same source and year, that is the same year.
 -- Numerator years earlier than any year of the denominator measure are left out (no denominator can exist).
+-- A vintage published for one région only (seed millesimes_regionaux) is a numerator only: it never serves as a
+-- denominator or a secrecy measure, which would leave every other région without one.
 with
 
 indicateurs as (
@@ -20,6 +22,12 @@ mesures_communes as (
 mesures_departements as (
 
     select * from {{ ref('int_mesures_departements_unioned') }}
+
+),
+
+millesimes_regionaux as (
+
+    select * from {{ ref('millesimes_regionaux') }}
 
 ),
 
@@ -49,12 +57,25 @@ mesures as (
 
 ),
 
+mesures_nationales as (
+
+    select mesures.*
+    from mesures
+    left join millesimes_regionaux
+        on
+            mesures.source = millesimes_regionaux.source
+            and mesures.code_mesure = millesimes_regionaux.code_mesure
+            and mesures.annee = millesimes_regionaux.annee
+    where millesimes_regionaux.source is null
+
+),
+
 premieres_annees as (
 
     select
         code_mesure,
         min(annee) as premiere_annee
-    from mesures
+    from mesures_nationales
     group by code_mesure
 
 ),
@@ -105,7 +126,7 @@ joined as (
             else numerateurs.source || ' / ' || denominateurs.source
         end as source
     from numerateurs
-    asof left join mesures as denominateurs
+    asof left join mesures_nationales as denominateurs
         on
             numerateurs.code_mesure_denominateur = denominateurs.code_mesure
             and numerateurs.niveau_unite = denominateurs.niveau_unite
@@ -123,7 +144,7 @@ controles as (
         joined.*,
         coalesce(mesures_secret.valeur < joined.seuil_secret, false) as est_secret
     from joined
-    asof left join mesures as mesures_secret
+    asof left join mesures_nationales as mesures_secret
         on
             joined.mesure_secret = mesures_secret.code_mesure
             and joined.niveau_unite = mesures_secret.niveau_unite
