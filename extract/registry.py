@@ -11,6 +11,7 @@ from __future__ import annotations
 from extract.registry_types import Fetched, Source
 from extract.sources import (
     caf_allocataires_communes,
+    compilation_populations_occitanie,
     data_inclusion_services,
     drees_aide_sociale_departement,
     epci_composition,
@@ -111,6 +112,12 @@ _ENTRIES = [
            insee_bpe_communes.ONLINE_URLS, (insee_bpe_communes.SNAPSHOT,),
            ("code_commune", "annee", "type_equipement"), YEARLY, True, insee_bpe_communes.parse,
            fetcher=insee_bpe_communes.fetch),
+    # A COMPILATION (Toulouse DataViz Hackaviz 2018), Occitanie only, frozen: no online URL, both modes read the copy.
+    Source("compilation_populations_occitanie", "Toulouse DataViz (Hackaviz 2018), d'après l'INSEE",
+           "Populations communales 1968, 1982, 1999, 2014 — compilation, Occitanie seulement",
+           "MIT (dépôt gdevailly/hackaviz_tlse2018) ; données INSEE", "1968, 1982, 1999, 2014", "tsv (cp1252)", (),
+           (compilation_populations_occitanie.SNAPSHOT,), ("code_commune", "annee", "code_mesure"), YEARLY, False,
+           compilation_populations_occitanie.parse),
 ]
 
 SOURCES: dict[str, Source] = {s.name: s for s in _ENTRIES}

@@ -14,6 +14,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 SCOPES = ("departement", "france")
+# Vintages a source publishes for one région only (dbt seed millesimes_regionaux, e.g. the Occitanie population
+# compilation 1968–2014): 'auto' shows them when the configured département lies in that région, 'oui' always
+# (where they cover a territory whole), 'non' never.
+MILLESIMES_REGIONAUX = ("auto", "oui", "non")
 _DEPARTEMENT_RE = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
 
@@ -29,6 +33,7 @@ class Settings:
     var_dir: Path
     warehouse_path: Path  # published, read-only warehouse (public contract)
     territoires_file: Path  # commune -> territoire d'action mapping supplied by the département
+    millesimes_regionaux: str = "auto"  # OBS_MILLESIMES_REGIONAUX, see MILLESIMES_REGIONAUX
 
     @property
     def raw_dir(self) -> Path:
@@ -60,6 +65,7 @@ class Settings:
         return {
             "OBS_DEPARTEMENT": self.departement,
             "OBS_SCOPE": self.scope,
+            "OBS_MILLESIMES_REGIONAUX": self.millesimes_regionaux,
             "OBS_LANDING_DIR": str(self.landing_dir),
             "OBS_BUILD_PATH": str(build_path),
         }
@@ -90,6 +96,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             f"OBS_SCOPE={env.get('OBS_SCOPE')!r} : valeurs possibles 'departement' (défaut : le département "
             "configuré et les EPCI qui le touchent) ou 'france' (toutes les communes, EPCI et départements)."
         )
+    millesimes = env.get("OBS_MILLESIMES_REGIONAUX", "auto").strip().lower()
+    if millesimes not in MILLESIMES_REGIONAUX:
+        raise ConfigError(
+            f"OBS_MILLESIMES_REGIONAUX={env.get('OBS_MILLESIMES_REGIONAUX')!r} : valeurs possibles 'auto' (défaut : "
+            "les millésimes publiés pour une seule région s'affichent si le département est dans cette région), "
+            "'oui' (toujours, là où ils couvrent tout le territoire) ou 'non' (jamais)."
+        )
     var_dir = _path(env, "OBS_VAR_DIR", REPO_ROOT / "var")
     return Settings(
         departement=departement,
@@ -102,4 +115,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             "OBS_TERRITOIRES_FILE",
             REPO_ROOT / "data" / "territoires" / f"territoires_action_{departement}.csv",
         ),
+        millesimes_regionaux=millesimes,
     )

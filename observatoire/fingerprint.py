@@ -46,7 +46,8 @@ def inputs_fingerprint(settings: Settings, sources: list[dict]) -> str:
     _add_files(digest, REPO_ROOT, _files(settings.dbt_project_dir, "*", _DBT_SKIPPED))
     for package in ("observatoire", "extract"):
         _add_files(digest, REPO_ROOT, _files(REPO_ROOT / package, "*.py"))
-    digest.update(json.dumps([settings.departement, settings.scope, settings.mode]).encode())
+    digest.update(json.dumps([settings.departement, settings.scope, settings.mode,
+                              settings.millesimes_regionaux]).encode())
     return digest.hexdigest()
 
 

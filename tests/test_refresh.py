@@ -192,3 +192,7 @@ def test_pyrenees_atlantiques_by_configuration_alone(tmp_path):
     (lacq,) = query(settings.warehouse_path, "select valeur from marts.fct_indicateur_territoire where "
                     "code_indicateur = 'population_municipale' and code_territoire = 'COM-64300' and annee = 2018")[0]
     assert lacq == raw.loc[["64300", "64541"], "P18_POP"].sum()  # Lacq absorbed Urdès (64541) in 2024
+    # The Occitanie-only vintages (1968-2014 compilation) do not exist for a département of Nouvelle-Aquitaine,
+    # not even for the Occitanie communes of its cross-border EPCI
+    assert query(settings.warehouse_path, "select count(*) from marts.fct_indicateur_territoire "
+                 "where source like '%compilation_populations_occitanie%'") == [(0,)]

@@ -1,5 +1,6 @@
 -- Every source that feeds an indicator's measures (numerator or denominator) is listed in its sources_extraction,
--- so that dim_indicateur marks the indicator unavailable when one of them is.
+-- so that dim_indicateur marks the indicator unavailable when one of them is. A vintage published for one région
+-- only (seed millesimes_regionaux) feeds counts only (int_indicateurs_unites_joined), never a ratio.
 with
 
 indicateurs as (
@@ -20,16 +21,29 @@ mesures_departements as (
 
 ),
 
+millesimes_regionaux as (
+
+    select * from {{ ref('millesimes_regionaux') }}
+
+),
+
 lignage as (
 
     select distinct
-        code_mesure,
-        source
+        mesures_communes.code_mesure,
+        mesures_communes.source,
+        millesimes_regionaux.source is not null as est_millesime_regional
     from mesures_communes
+    left join millesimes_regionaux
+        on
+            mesures_communes.source = millesimes_regionaux.source
+            and mesures_communes.code_mesure = millesimes_regionaux.code_mesure
+            and mesures_communes.annee = millesimes_regionaux.annee
     union
     select distinct
         code_mesure,
-        source
+        source,
+        false as est_millesime_regional
     from mesures_departements
 
 ),
@@ -41,7 +55,12 @@ final as (
         lignage.source
     from indicateurs
     inner join lignage
-        on lignage.code_mesure in (indicateurs.code_mesure_numerateur, indicateurs.code_mesure_denominateur)
+        on
+            (
+                indicateurs.code_mesure_numerateur = lignage.code_mesure
+                or indicateurs.code_mesure_denominateur = lignage.code_mesure
+            )
+            and (not lignage.est_millesime_regional or indicateurs.code_mesure_denominateur is null)
     where not list_contains(string_split(indicateurs.sources_extraction, ' '), lignage.source)
 
 )

@@ -1,6 +1,7 @@
 """Each source, online connector replayed with `responses`: a sample answer, an empty answer, a server error, a
 malformed body. A sample is `recorded/…` when its bytes came from the provider (or a file it publishes) and
-`handwritten/…` when it was written by hand to the provider's documented format (tests/fixtures/README.md)."""
+`handwritten/…` when it was written by hand to the provider's documented format, `derived/…` for rows of a table
+this project derived from a provider's files (tests/fixtures/README.md)."""
 
 from __future__ import annotations
 
@@ -258,10 +259,12 @@ def test_melodi_selectors_cover_the_departement_and_its_cross_border_epci(make_s
     assert {"DEP-2A*COM", "DEP-32*COM", "DEP-971*COM"} <= set(france) and all(s.startswith("DEP-") for s in france)
 
 
-def test_drees_real_sample_and_bad_files(tmp_path, settings):
+def test_drees_long_table_excerpt_and_bad_files(tmp_path, settings):
+    # derived/: rows of the long table extracted from DREES's workbooks for this project (values unchanged), the
+    # very format the connector reads (no machine-readable DREES file exists): not provider bytes
     parse = SOURCES["drees_aide_sociale_departement"].parser
-    titles = RECORDED / "drees_aide_sociale_tables_titres.csv"
-    df = parse([RECORDED / "drees_aide_sociale_par_departement_long.csv", titles], settings)
+    titles = FIXTURES / "derived" / "drees_aide_sociale_tables_titres.csv"
+    df = parse([FIXTURES / "derived" / "drees_aide_sociale_par_departement_long.csv", titles], settings)
     assert list(df.columns) == CONTRACT["drees_aide_sociale_departement"]
     apa = value(df, code_departement="32", feuille="Tab4-pa", annee=2020)
     assert apa["valeur"] == 6310 and apa["titre"].startswith("Tableau 4")

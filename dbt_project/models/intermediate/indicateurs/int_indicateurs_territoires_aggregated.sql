@@ -5,6 +5,8 @@
 -- units were left out is kept (nb_unites_masquees) so dashboards can say the value is partial.
 -- A count (no denominator) is a plain sum: it is null as soon as one unit is masked (a partial count would be
 -- shown as a figure that is too low).
+-- A vintage published for one région only (seed millesimes_regionaux) is kept only for territories it covers
+-- whole: every commune of the territory has a row (so never France, nor an EPCI reaching beyond the région).
 with
 
 unites as (
@@ -22,6 +24,15 @@ communes_territoires as (
 departements_territoires as (
 
     select * from {{ ref('int_departements_territoires_bridged') }}
+
+),
+
+millesimes_regionaux as (
+
+    select distinct
+        source,
+        annee
+    from {{ ref('millesimes_regionaux') }}
 
 ),
 
@@ -50,11 +61,22 @@ ponts as (
 
 ),
 
+communes_par_territoire as (
+
+    select
+        code_territoire,
+        count(*) as nb_communes
+    from communes_territoires
+    group by code_territoire
+
+),
+
 rattachees as (
 
     select
         unites.*,
         ponts.code_territoire,
+        millesimes_regionaux.source is not null as est_millesime_regional,
         unites.numerateur is not null
         and (not unites.a_denominateur or unites.denominateur is not null) as connue
     from unites
@@ -66,6 +88,10 @@ rattachees as (
         on
             unites.code_indicateur = incomplets.code_indicateur
             and ponts.code_territoire = incomplets.code_territoire
+    left join millesimes_regionaux
+        on
+            list_contains(string_split(unites.source, ' / '), millesimes_regionaux.source)
+            and unites.annee = millesimes_regionaux.annee
     where incomplets.code_territoire is null
 
 ),
@@ -83,9 +109,20 @@ aggregated as (
         count(*) filter (where not connue) as nb_unites_masquees,
         bool_or(est_demonstration) as est_demonstration,
         string_agg(distinct source, ' / ' order by source) as source,
-        count(*) as nb_unites
+        count(*) as nb_unites,
+        bool_or(est_millesime_regional) as est_millesime_regional
     from rattachees
     group by code_indicateur, code_territoire, annee
+
+),
+
+couverts as (
+
+    -- a regional vintage only where every commune of the territory has a row
+    select aggregated.*
+    from aggregated
+    left join communes_par_territoire on aggregated.code_territoire = communes_par_territoire.code_territoire
+    where not aggregated.est_millesime_regional or aggregated.nb_unites = communes_par_territoire.nb_communes
 
 ),
 
@@ -101,7 +138,7 @@ final as (
         source,
         nb_unites,
         nb_unites_masquees
-    from aggregated
+    from couverts
 
 )
 

@@ -6,6 +6,8 @@
 -- Indicators listed in the seed indicateurs_appariement_annees take their denominator at exactly the numerator's
 -- year minus ecart_annees (N-5 for an annual change rate, N for a same-census ratio); numerator years with no
 -- such denominator year for the measure are left out, and a unit without it gets no denominator.
+-- A vintage published for one région only (seed millesimes_regionaux) feeds only indicators without a denominator
+-- (a count): it never serves as a denominator, a secrecy measure or the numerator of a ratio.
 with
 
 indicateurs as (
@@ -31,6 +33,12 @@ mesures_communes as (
 mesures_departements as (
 
     select * from {{ ref('int_mesures_departements_unioned') }}
+
+),
+
+millesimes_regionaux as (
+
+    select * from {{ ref('millesimes_regionaux') }}
 
 ),
 
@@ -60,12 +68,34 @@ mesures as (
 
 ),
 
+mesures_reperees as (
+
+    select
+        mesures.*,
+        millesimes_regionaux.source is not null as est_millesime_regional
+    from mesures
+    left join millesimes_regionaux
+        on
+            mesures.source = millesimes_regionaux.source
+            and mesures.code_mesure = millesimes_regionaux.code_mesure
+            and mesures.annee = millesimes_regionaux.annee
+
+),
+
+mesures_nationales as (
+
+    select * exclude (est_millesime_regional)
+    from mesures_reperees
+    where not est_millesime_regional
+
+),
+
 premieres_annees as (
 
     select
         code_mesure,
         min(annee) as premiere_annee
-    from mesures
+    from mesures_nationales
     group by code_mesure
 
 ),
@@ -96,7 +126,7 @@ numerateurs as (
         appariements.ecart_annees,
         mesures.annee - coalesce(appariements.ecart_annees, 0) as annee_reference
     from indicateurs
-    inner join mesures
+    inner join mesures_reperees as mesures
         on
             indicateurs.code_mesure_numerateur = mesures.code_mesure
             and indicateurs.niveau_le_plus_fin = mesures.niveau_unite
@@ -110,9 +140,13 @@ numerateurs as (
             and mesures.niveau_unite = annees_mesures.niveau_unite
             and mesures.annee - appariements.ecart_annees = annees_mesures.annee
     where
-        indicateurs.code_mesure_denominateur is null
-        or (appariements.ecart_annees is null and mesures.annee >= premieres_annees.premiere_annee)
-        or annees_mesures.annee is not null
+        -- a one-région vintage is a count only: never the numerator of a ratio the other régions cannot have
+        not (mesures.est_millesime_regional and indicateurs.code_mesure_denominateur is not null)
+        and (
+            indicateurs.code_mesure_denominateur is null
+            or (appariements.ecart_annees is null and mesures.annee >= premieres_annees.premiere_annee)
+            or annees_mesures.annee is not null
+        )
 
 ),
 
@@ -142,7 +176,7 @@ joined as (
             else numerateurs.source || ' / ' || denominateurs.source
         end as source
     from numerateurs
-    asof left join mesures as denominateurs
+    asof left join mesures_nationales as denominateurs
         on
             numerateurs.code_mesure_denominateur = denominateurs.code_mesure
             and numerateurs.niveau_unite = denominateurs.niveau_unite
@@ -160,7 +194,7 @@ controles as (
         joined.*,
         coalesce(mesures_secret.valeur < joined.seuil_secret, false) as est_secret
     from joined
-    asof left join mesures as mesures_secret
+    asof left join mesures_nationales as mesures_secret
         on
             joined.mesure_secret = mesures_secret.code_mesure
             and joined.niveau_unite = mesures_secret.niveau_unite

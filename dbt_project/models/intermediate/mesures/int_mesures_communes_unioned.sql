@@ -47,6 +47,13 @@ caf as (
 
 ),
 
+regionales as (
+
+    -- vintages published for one région only, when the setting shows them (seed millesimes_regionaux)
+    select * from {{ ref('int_mesures_regionales_selected') }}
+
+),
+
 offre as (
 
     -- offer capacities / counts located in each commune (coverage ratios, intermediate/besoins)
@@ -153,6 +160,17 @@ unioned as (
         est_demonstration,
         source
     from offre
+
+    union all
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        source
+    from regionales
 
 ),
 
