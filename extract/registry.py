@@ -25,6 +25,7 @@ from extract.sources import (
     insee_filosofi_communes,
     insee_populations_legales,
     insee_rp_communes,
+    laposte_codes_postaux,
     territoires_action,
 )
 
@@ -105,6 +106,11 @@ _ENTRIES = [
            insee_bpe_communes.ONLINE_URLS, (insee_bpe_communes.SNAPSHOT,),
            ("code_commune", "annee", "type_equipement"), YEARLY, True, insee_bpe_communes.parse,
            fetcher=insee_bpe_communes.fetch),
+    Source("laposte_codes_postaux", "La Poste (data.gouv.fr)",
+           "Base officielle des codes postaux — point de chaque localité (proximité des services)", LO, "~2022",
+           "csv ;", (laposte_codes_postaux.ONLINE_URL,), (laposte_codes_postaux.SNAPSHOT,),
+           ("code_commune", "code_postal", "libelle_acheminement", "ligne_5"), YEARLY, False,
+           laposte_codes_postaux.parse),
 ]
 
 SOURCES: dict[str, Source] = {s.name: s for s in _ENTRIES}
