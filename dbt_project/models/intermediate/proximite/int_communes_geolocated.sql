@@ -91,8 +91,18 @@ anneaux as (
 
     select
         code as code_commune,
-        unnest(json_extract(geojson, '$.coordinates')::double [] [] [] [])[1] as anneau
+        unnest(json_extract(geojson, '$.coordinates')::double[][][][])[1] as anneau
     from contours
+
+),
+
+sommets as (
+
+    select
+        code_commune,
+        anneau,
+        unnest(range(1, len(anneau))) as i
+    from anneaux
 
 ),
 
@@ -104,7 +114,7 @@ aretes as (
         anneau[i][2] as y1,
         anneau[i + 1][1] as x2,
         anneau[i + 1][2] as y2
-    from anneaux, range(1, len(anneau)) as sommets (i)
+    from sommets
 
 ),
 

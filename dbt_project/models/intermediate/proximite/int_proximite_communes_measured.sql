@@ -30,9 +30,6 @@ services_categorises as (
         categories.categorie_service,
         categories.libelle_categorie,
         services.code_offre,
-        services.libelle_offre,
-        services.source,
-        services.code_commune_implantation,
         services.latitude,
         services.longitude,
         services.est_point_commune,
@@ -78,10 +75,7 @@ plus_proches as (
         any_value(libelle_categorie) as libelle_categorie,
         any_value(origine_coordonnees_commune) as origine_coordonnees_commune,
         min(distance_km) as distance_km,
-        arg_min(code_offre, (distance_km, code_offre)) as code_offre_plus_proche,
-        arg_min(libelle_offre, (distance_km, code_offre)) as libelle_offre_plus_proche,
-        arg_min(code_commune_implantation, (distance_km, code_offre)) as code_commune_service_plus_proche,
-        arg_min(est_point_commune, (distance_km, code_offre)) as est_service_au_point_commune
+        arg_min(code_offre, (distance_km, code_offre)) as code_offre_plus_proche
     from paires
     group by code_commune, categorie_service
 

@@ -15,6 +15,12 @@ communes as (
 
 ),
 
+services as (
+
+    select * from {{ ref('int_offre_services_geolocated') }}
+
+),
+
 final as (
 
     select
@@ -29,14 +35,16 @@ final as (
         mesures.libelle_categorie,
         mesures.distance_km,
         mesures.code_offre_plus_proche,
-        mesures.libelle_offre_plus_proche,
-        mesures.code_commune_service_plus_proche,
-        mesures.est_service_au_point_commune,
+        services.libelle_offre as libelle_offre_plus_proche,
+        services.code_commune_implantation as code_commune_service_plus_proche,
+        services.est_point_commune as est_service_au_point_commune,
+        services.origine_coordonnees as origine_coordonnees_service,
         mesures.origine_coordonnees_commune,
         mesures.nb_services_categorie::bigint as nb_services_categorie,
         mesures.est_demonstration
     from mesures
     inner join communes on mesures.code_commune = communes.code_commune
+    inner join services on mesures.code_offre_plus_proche = services.code_offre
 
 )
 
