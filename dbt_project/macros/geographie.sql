@@ -34,3 +34,14 @@
         + {{ a2 }} * sin(2 * {{ chi }}) + {{ a4 }} * sin(4 * {{ chi }})
         + {{ a6 }} * sin(6 * {{ chi }}) + {{ a8 }} * sin(8 * {{ chi }}))
 {%- endmacro %}
+
+{#- One row per polygon of each territory's GeoJSON MultiPolygon (column geojson of `contours`): code_territoire,
+    numero_polygone (1, 2…) and contour, the polygon as a JSON list of rings — what deck.gl's polygon layer
+    draws, one ring list per row (panorama_carte, proximite_carte). -#}
+{% macro polygones_contours(contours) -%}
+    select
+        code_territoire,
+        unnest(range(json_array_length(geojson, '$.coordinates')::integer)) + 1 as numero_polygone,
+        unnest(json_extract(geojson, '$.coordinates[*]'))::varchar as contour
+    from {{ contours }}
+{%- endmacro %}

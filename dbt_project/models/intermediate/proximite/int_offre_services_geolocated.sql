@@ -98,6 +98,16 @@ offre_points as (
 
 ),
 
+offre_points_retenus as (
+
+    select
+        *,
+        latitude_source is not null
+        and coalesce(ecart_commune_km <= {{ distance_max_km }}, true) as garde_point_source
+    from offre_points
+
+),
+
 final as (
 
     select
@@ -107,26 +117,17 @@ final as (
         code_action,
         code_institution,
         code_commune_implantation,
+        case when garde_point_source then latitude_source else latitude_commune end as latitude,
+        case when garde_point_source then longitude_source else longitude_commune end as longitude,
         case
-            when latitude_source is not null and coalesce(ecart_commune_km <= {{ distance_max_km }}, true)
-                then latitude_source
-            else latitude_commune
-        end as latitude,
-        case
-            when latitude_source is not null and coalesce(ecart_commune_km <= {{ distance_max_km }}, true)
-                then longitude_source
-            else longitude_commune
-        end as longitude,
-        case
-            when latitude_source is not null and coalesce(ecart_commune_km <= {{ distance_max_km }}, true)
-                then origine
+            when garde_point_source then origine
             when latitude_source is not null
                 then 'Point de la commune d''implantation (point de la source à plus de {{ distance_max_km }} km)'
             else 'Point de la commune d''implantation (la source ne donne pas de coordonnées)'
         end as origine_coordonnees,
-        latitude_source is null or coalesce(ecart_commune_km > {{ distance_max_km }}, false) as est_point_commune,
+        not garde_point_source as est_point_commune,
         est_demonstration
-    from offre_points
+    from offre_points_retenus
     where latitude_source is not null or latitude_commune is not null
 
 )

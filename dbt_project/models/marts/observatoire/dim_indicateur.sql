@@ -39,22 +39,8 @@ indicateurs as (
     select * from indicateurs_additifs
     union all by name
     select
-        code_indicateur,
-        libelle,
-        theme,
-        unite,
-        facteur,
-        definition_numerateur,
-        definition_denominateur,
-        source,
-        producteur,
-        millesime,
-        licence,
-        pourquoi,
-        (select proximite_nature.nature from proximite_nature) as nature,
-        niveau_le_plus_fin,
-        regle_secret,
-        sources_extraction
+        * exclude (colonne_mart),
+        (select proximite_nature.nature from proximite_nature) as nature
     from indicateurs_proximite
 
 ),
