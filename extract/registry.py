@@ -27,6 +27,7 @@ from extract.sources import (
     insee_filosofi_communes,
     insee_populations_legales,
     insee_rp_communes,
+    laposte_codes_postaux,
     territoires_action,
 )
 
@@ -118,6 +119,11 @@ _ENTRIES = [
            "MIT (dépôt gdevailly/hackaviz_tlse2018) ; données INSEE", "1968, 1982, 1999, 2014", "tsv (cp1252)", (),
            (compilation_populations_occitanie.SNAPSHOT,), ("code_commune", "annee", "code_mesure"), YEARLY, False,
            compilation_populations_occitanie.parse),
+    Source("laposte_codes_postaux", "La Poste (data.gouv.fr)",
+           "Base officielle des codes postaux — point de chaque localité (proximité des services)", LO, "~2022",
+           "csv ;", (laposte_codes_postaux.ONLINE_URL,), (laposte_codes_postaux.SNAPSHOT,),
+           ("code_commune", "code_postal", "libelle_acheminement", "ligne_5"), YEARLY, False,
+           laposte_codes_postaux.parse),
 ]
 
 SOURCES: dict[str, Source] = {s.name: s for s in _ENTRIES}

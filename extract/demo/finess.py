@@ -15,7 +15,10 @@ in the producer's own formats, read by the same parser as the real files:
 Rules (seed 2032, deterministic): for each category, the Gers count below (the order of magnitude of a rural
 département of 190 000 inhabitants, 458 communes); the Pyrénées-Atlantiques get 3.3 × as many (population
 ratio). An establishment is placed in a commune drawn with probability ∝ population^1.3 (services concentrate
-in towns); capacities are uniform integers in the category's range. Run:
+in towns); capacities are uniform integers in the category's range. The `geolocalisation` line puts it within
+1.5 km (uniform offset on each axis) of its commune's point in La Poste's file (laposte_codes_postaux snapshot:
+first locality of the commune), projected to Lambert 93 with the IGN formulas (`lambert93`), so the distances of
+the proximity indicators are plausible. Run:
 
     .venvs/pipeline/bin/python -m extract.demo.finess
 """
@@ -28,7 +31,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from extract.sources import finess_etablissements, insee_populations_legales
+from extract.sources import finess_etablissements, insee_populations_legales, laposte_codes_postaux
 from observatoire.config import REPO_ROOT
 
 SEED = 2032
@@ -89,9 +92,31 @@ def communes() -> pd.DataFrame:
     return pl[["code_commune", "libelle", "code_departement", "population_municipale"]].reset_index(drop=True)
 
 
+# Lambert 93 (RGF93, EPSG:2154): secant conic conformal projection on GRS80, IGN notes NTG_71 / ALG0003.
+GRS80_E = 0.0818191910428158
+L93_N, L93_C, L93_XS, L93_YS, L93_LON0 = 0.7256077650532670, 11754255.4261, 700000.0, 12655612.0499, np.radians(3)
+
+
+def lambert93(longitude: float, latitude: float) -> tuple[float, float]:
+    """WGS84 degrees → Lambert 93 metres (forward formula, isometric latitude)."""
+    phi, e = np.radians(latitude), GRS80_E
+    latiso = np.log(np.tan(np.pi / 4 + phi / 2) * ((1 - e * np.sin(phi)) / (1 + e * np.sin(phi))) ** (e / 2))
+    radius, gamma = L93_C * np.exp(-L93_N * latiso), L93_N * (np.radians(longitude) - L93_LON0)
+    return float(L93_XS + radius * np.sin(gamma)), float(L93_YS - radius * np.cos(gamma))
+
+
+def points_communes() -> dict[str, tuple[float, float]]:
+    """Commune → Lambert 93 point of its first locality in La Poste's file."""
+    poste = laposte_codes_postaux.parse(
+        [SNAPSHOT / "laposte_codes_postaux" / laposte_codes_postaux.SNAPSHOT], None).drop_duplicates("code_commune")
+    return {c: lambert93(lon, lat) for c, lon, lat in zip(poste["code_commune"], poste["longitude"],
+                                                         poste["latitude"], strict=True)}
+
+
 def generate() -> tuple[str, bytes]:
     rng = np.random.default_rng(SEED)
     com = communes()
+    points = points_communes()
     lines, geo, ege_by_ej = [HEADER], [], {}
     for dep, (libdep, factor) in DEPARTEMENTS.items():
         c = com[com["code_departement"] == dep].sort_values("code_commune").reset_index(drop=True)
@@ -112,8 +137,8 @@ def generate() -> tuple[str, bytes]:
                           f"{row['code_commune'][:2]}000 {row['libelle'].upper()}", "", "", categorie, libelle, agr,
                           libagr, "", "", "", "", "", "", "2005-01-01", "2005-01-01", "2026-10-01", ""]
                 lines.append(";".join(fields))
-                x = 470000 + rng.uniform(0, 60000) if dep == "32" else 380000 + rng.uniform(0, 80000)
-                y = 6270000 + rng.uniform(0, 80000) if dep == "32" else 6250000 + rng.uniform(0, 60000)
+                x0, y0 = points[row["code_commune"]]
+                x, y = x0 + rng.uniform(-1500, 1500), y0 + rng.uniform(-1500, 1500)  # two draws, as before
                 geo.append(f"geolocalisation;{nofinesset};{x:.1f};{y:.1f};1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,"
                            "LAMBERT_93;2026-10-01")
                 if cmax > 0:

@@ -19,8 +19,9 @@ services.py`), so a service whose structure sits in another département lands w
 Fields used (schema `data-inclusion-schema` 1.0.8, as published in the API's OpenAPI snapshot
 `api/tests/e2e/api/__snapshots__/test_openapi.ambr`): service `id` (already `<source>--<id>`), `source`,
 `structure_id`, `nom`, `thematiques` (list), `publics` (list: `familles`, `seniors`, `jeunes`…, replacing v0
-`profils`), `code_insee`, `zone_eligibilite` (list of COG codes — commune, département, EPCI SIREN, pays 99xxx —
-or `france`, replacing v0 `zone_diffusion_type`/`_code`); structure `id`, `source`, `nom`, `reseaux_porteurs`
+`profils`), `code_insee`, `latitude` / `longitude` (WGS84, for the proximity indicators), `zone_eligibilite`
+(list of COG codes — commune, département, EPCI SIREN, pays 99xxx — or `france`, replacing v0
+`zone_diffusion_type`/`_code`); structure `id`, `source`, `nom`, `reseaux_porteurs`
 (list: `ccas-cias`, `caf`, `france-travail`…, replacing v0 `typologie`). Lists land `;`-joined, in the
 provider's order.
 
@@ -55,7 +56,7 @@ REFUSALS = {
 }
 COLUMNS = [
     "source", "id_service", "structure_id", "nom_structure", "reseaux_porteurs", "nom", "thematiques",
-    "publics", "code_commune", "zone_eligibilite",
+    "publics", "code_commune", "zone_eligibilite", "latitude", "longitude",
 ]
 
 
@@ -121,6 +122,11 @@ def parse(files: list[Path], settings) -> pd.DataFrame:
             "publics": _codes(s.get("publics")),
             "code_commune": s.get("code_insee"),
             "zone_eligibilite": _codes(s.get("zone_eligibilite")),
+            "latitude": s.get("latitude"),
+            "longitude": s.get("longitude"),
         })
     df = pd.DataFrame(rows, columns=COLUMNS).drop_duplicates(["source", "id_service"], keep="first")
-    return df.astype("string").reset_index(drop=True)
+    out = df.astype({c: "string" for c in COLUMNS[:-2]})
+    for column in ("latitude", "longitude"):  # WGS84 degrees of the service's address, null when not geocoded
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    return out.reset_index(drop=True)

@@ -16,7 +16,7 @@ CONTRACT_SOURCES = {
     "epci_composition", "insee_populations_legales", "insee_estimations_population_departement",
     "drees_aide_sociale_departement", "territoires_action", "insee_rp_communes", "insee_filosofi_communes",
     "caf_allocataires_communes", "finess_etablissements", "ign_contours", "data_inclusion_services",
-    "insee_bpe_communes", "insee_comparateur_communes", "compilation_populations_occitanie",
+    "insee_bpe_communes", "insee_comparateur_communes", "compilation_populations_occitanie", "laposte_codes_postaux",
 }
 
 

@@ -57,7 +57,9 @@ CONTRACT = {
     "ign_contours": ["niveau", "code", "libelle", "geojson"],
     "insee_bpe_communes": ["code_commune", "annee", "type_equipement", "nombre"],
     "data_inclusion_services": ["source", "id_service", "structure_id", "nom_structure", "reseaux_porteurs", "nom",
-                                "thematiques", "publics", "code_commune", "zone_eligibilite"],
+                                "thematiques", "publics", "code_commune", "zone_eligibilite", "latitude", "longitude"],
+    "laposte_codes_postaux": ["code_commune", "nom_commune", "code_postal", "ligne_5", "libelle_acheminement",
+                              "latitude", "longitude"],
 }
 EXTRA = ["est_demonstration", "_sha256"]
 
@@ -157,6 +159,13 @@ def check_contours(df):
     assert len(df) == 4
 
 
+def check_laposte(df):
+    auch = value(df, code_commune="32013")
+    assert (auch["code_postal"], auch["latitude"], auch["longitude"]) == ("32000", 43.6534300414, 0.575190250459)
+    assert len(df[df["code_commune"] == "2A004"]) == 3  # one row per postcode / locality
+    assert value(df, code_commune="2A004", code_postal="20167")["ligne_5"] == "MEZZAVIA"
+
+
 ONLINE = {  # source → (sample answers in request order, under tests/fixtures/, check of the landing table)
     "insee_cog_communes": ([(SOURCES["insee_cog_communes"].online_urls[0], "recorded/cog_ensemble_2025_csv.zip")],
                            check_cog_communes),
@@ -185,6 +194,8 @@ ONLINE = {  # source → (sample answers in request order, under tests/fixtures/
     "ign_contours": ([(ign_contours.API + "/communes", "handwritten/geo_api_communes_32_contour.geojson"),
                       (ign_contours.API + "/epcis", "handwritten/geo_api_epcis_32_contour.geojson")], check_contours),
     "insee_bpe_communes": ([(MELODI + "DS_BPE", "handwritten/melodi_DS_BPE.json")], check_bpe),
+    "laposte_codes_postaux": ([(SOURCES["laposte_codes_postaux"].online_urls[0],
+                                "recorded/laposte_hexasmal_extrait.csv")], check_laposte),
 }
 EMPTY = {  # what an empty answer looks like for each kind of endpoint
     "insee_rp_communes": b'{"observations": [], "paging": {"isLast": true}}',
@@ -300,6 +311,23 @@ def test_contours_refuse_unknown_geometry(tmp_path, settings):
                    '{"code": "32013", "nom": "Auch"}, "geometry": {"type": "Point", "coordinates": [0.5, 43.6]}}]}')
     with pytest.raises(ParseError, match="Point"):
         SOURCES["ign_contours"].parser([bad], settings)
+
+
+def test_laposte_reads_the_data_gouv_gps_column_and_refuses_a_bad_code(tmp_path, settings):
+    parse = SOURCES["laposte_codes_postaux"].parser
+    datagouv = tmp_path / "laposte_hexasmal.csv"  # the data.gouv resource: one « lat, lon » column
+    datagouv.write_text("#Code_commune_INSEE;Nom_de_la_commune;Code_postal;Libellé_d_acheminement;Ligne_5;"
+                        "coordonnees_gps\n32013;AUCH;32000;AUCH;;43.6534300414, 0.575190250459\n"
+                        "32107;CONDOM;32100;CONDOM;;\n", encoding="utf-8")
+    df = parse([datagouv], settings)
+    assert list(df.columns) == CONTRACT["laposte_codes_postaux"]
+    assert (value(df, code_commune="32013")["latitude"], value(df, code_commune="32013")["longitude"]) == (
+        43.6534300414, 0.575190250459)
+    assert pd.isna(value(df, code_commune="32107")["latitude"])  # no point: the dbt models fall back on contours
+    datagouv.write_text("Code_commune_INSEE;Nom_commune;Code_postal;Ligne_5;Libellé_d_acheminement\n"
+                        "AUCH;AUCH;32000;;AUCH\n", encoding="utf-8")
+    with pytest.raises(ParseError, match="code commune INSEE valide"):
+        parse([datagouv], settings)
 
 
 @pytest.mark.parametrize("text", ["1.6", "12,5", "abc", "1e-3"])

@@ -6,11 +6,43 @@
 -- with no earlier data, extract/run.py unavailable_result); its facts are then absent. Partner indicators exist only
 -- from the files received, so they are always available. regle_agregation: the seed's; partner indicators are
 -- 'publiee' (published as sent, never summed).
+-- The proximity indicators (seed indicateurs_proximite, values in fct_proximite_territoire) join the catalog here:
+-- their nature is 'démonstration' when any service they measure is demonstration data.
 with
+
+indicateurs_additifs as (
+
+    select * from {{ ref('indicateurs') }}
+
+),
+
+indicateurs_proximite as (
+
+    select * from {{ ref('indicateurs_proximite') }}
+
+),
+
+proximite_mesures as (
+
+    select * from {{ ref('int_proximite_communes_measured') }}
+
+),
+
+proximite_nature as (
+
+    select case when coalesce(bool_or(est_demonstration), false) then 'démonstration' else 'réel' end as nature
+    from proximite_mesures
+
+),
 
 indicateurs as (
 
-    select * from {{ ref('indicateurs') }}
+    select * from indicateurs_additifs
+    union all by name
+    select
+        * exclude (colonne_mart),
+        (select proximite_nature.nature from proximite_nature) as nature
+    from indicateurs_proximite
 
 ),
 

@@ -21,11 +21,7 @@ contours as (
 
 polygones as (
 
-    select
-        code_territoire,
-        unnest(range(json_array_length(geojson, '$.coordinates')::integer)) + 1 as numero_polygone,
-        unnest(json_extract(geojson, '$.coordinates[*]'))::varchar as contour
-    from contours
+    {{ polygones_contours('contours') }}
 
 ),
 

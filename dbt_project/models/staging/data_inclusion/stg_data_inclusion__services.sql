@@ -27,6 +27,8 @@ renamed as (
         code_commune::varchar as code_commune,
         zone_eligibilite::varchar as zone_eligibilite,
         nullif(split_part(zone_eligibilite, ';', 1), '')::varchar as zone_diffusion_code,
+        latitude::double as latitude,
+        longitude::double as longitude,
         est_demonstration::boolean as est_demonstration,
         _sha256::varchar as sha256_fichier
     from source
