@@ -3,9 +3,14 @@ by the real pipeline (extract → dbt build → publish) on the embedded snapsho
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Portraits de territoire after each publish cost seconds per refresh; the tests that need them ask for them
+# (tests/test_portraits.py, test_dags.py, test_refresh.py's 64 case).
+os.environ.setdefault("OBS_PORTRAITS", "non")
 
 from tests.helpers import make_settings
 

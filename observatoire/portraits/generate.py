@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from observatoire.portraits import formats
 from observatoire.portraits.a_retenir import a_retenir, load_rules
 from observatoire.portraits.carte import Carte, area_km2
-from observatoire.portraits.data import Confidentialite, Entrepot, portrait_data
+from observatoire.portraits.data import Confidentialite, Entrepot, PortraitError, portrait_data
 
 NIVEAUX = {"commune": "commune", "epci": "intercommunalité (EPCI)", "territoire_action": "territoire d'action",
            "departement": "département", "region": "région", "france": "France"}
@@ -95,7 +95,7 @@ def print_pdfs(portraits: list[dict], chromium: str | None = None) -> None:
 
     chromium = chromium or os.environ.get("OBS_CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
-        raise FileNotFoundError(f"Chromium absent ({chromium}, variable OBS_CHROMIUM) : les PDF ne peuvent pas "
+        raise PortraitError(f"Chromium absent ({chromium}, variable OBS_CHROMIUM) : les PDF ne peuvent pas "
                                 "être imprimés. Installez-le (make setup) ou donnez son chemin.")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
