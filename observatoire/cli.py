@@ -59,9 +59,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     status = read_status(settings.warehouse_path)
     if args.json:
         from observatoire.intake import receptions_summary
+        from observatoire.portraits.archive import list_publications
 
-        print(json.dumps({**(status or {}), "receptions_partenaires": receptions_summary(settings)},
-                         indent=2, ensure_ascii=False))
+        print(json.dumps({**(status or {}), "receptions_partenaires": receptions_summary(settings),
+                          "portraits": list_publications(settings)}, indent=2, ensure_ascii=False))
         return 0 if status else 1
     if status is None:
         print(f"Aucun entrepôt publié à {settings.warehouse_path}. Lancez : observatoire refresh")

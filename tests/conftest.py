@@ -27,3 +27,13 @@ def refreshed(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def published_warehouse(refreshed) -> Path:
     return refreshed["settings"].warehouse_path
+
+
+@pytest.fixture(scope="session")
+def portraits_archive(refreshed) -> dict:
+    """The step after a publish (portraits de territoire, HTML only) on the session's warehouse, run once."""
+    from observatoire.portraits.archive import publish_portraits
+
+    summary = publish_portraits(refreshed["settings"], {"OBS_PORTRAITS": "html"})
+    assert summary["statut"] == "générés", summary
+    return summary

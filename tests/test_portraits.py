@@ -86,11 +86,9 @@ def french_number(text: str) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def archive(refreshed) -> dict:
+def archive(portraits_archive) -> dict:
     """The step after a publish, HTML only (PDF is checked once below), on the session's Gers warehouse."""
-    summary = publish_portraits(refreshed["settings"], {"OBS_PORTRAITS": "html"})
-    assert summary["statut"] == "générés", summary
-    return summary
+    return portraits_archive
 
 
 def latest(refreshed, diffusion: str) -> Path:
@@ -170,6 +168,9 @@ def test_the_public_portrait_carries_no_partner_data(refreshed, archive):
     partenaires = parse(latest(refreshed, "partenaires") / f"{AUCH}.html")
     assert "__" not in "".join(parse(latest(refreshed, "public") / f"{AUCH}.html").rows["data-indicateur"])
     assert not any(intitule in public for _, intitule in actions)
+    # nor the sources' freshness (meta.sources: fetch dates and failures, partner-confidential like fraicheur_sources)
+    assert "Fichiers de la publication" not in public
+    assert "Fichiers de la publication" in (latest(refreshed, "partenaires") / f"{AUCH}.html").read_text("utf-8")
     # the partners' version has them: partner indicators of the territory, the département's CTG actions
     assert partner_codes <= partenaires.rows["data-indicateur"]
     assert {code for code, _ in actions} <= partenaires.rows["data-action"]

@@ -169,7 +169,9 @@ def portrait_data(wh: Entrepot, code_territoire: str) -> dict:
         "proximite": _proximite(wh, code_territoire),
         "ctg": _ctg(wh, terr, departement, [c["code_territoire"] for c in communes]),
         "publication": wh.publication,
-        "sources": wh.sources,
+        # meta.sources is the sources' freshness (fetch dates, failures): partner-confidential like
+        # marts.fraicheur_sources, so the public version cites the catalog's sources and vintages only
+        "sources": [] if wh.confidentialite.public else wh.sources,
         "diffusion": wh.confidentialite.diffusion,
     }
 

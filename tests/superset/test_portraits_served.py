@@ -11,17 +11,14 @@ from playwright.sync_api import sync_playwright
 from test_dashboard_browser import CHROMIUM, FLAGS
 
 from observatoire.portraits import Portraitiste
-from observatoire.portraits.archive import publish_portraits
 
 pytestmark = pytest.mark.slow
 LINK = 'a[href^="/observatoire-portraits/"][href$=".html"]'
 
 
 @pytest.fixture(scope="module")
-def served(refreshed, superset_server):
+def served(refreshed, portraits_archive, superset_server):
     """The step after a publish (HTML), into the folder the session's Superset serves (SUPERSET_PORTRAITS_DIR)."""
-    summary = publish_portraits(refreshed["settings"], {"OBS_PORTRAITS": "html"})
-    assert summary["statut"] == "générés", summary
     return refreshed["settings"].var_dir / "portraits" / "latest" / "public"
 
 
