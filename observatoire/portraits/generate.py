@@ -54,14 +54,15 @@ class Portraitiste:
         t = data["territoire"]
         codes = [c["code_territoire"] for c in data["communes"]]
         contours = self.wh.contours
+        complete = bool(codes) and len(codes) == t["nb_communes"]  # a région or France: only the perimeter's
         superficie = (sum(area_km2(contours[c]) for c in codes)
-                      if codes and all(c in contours for c in codes) else None)
+                      if complete and all(c in contours for c in codes) else None)
         figures = [*data["indicateurs"], *data["indicateurs_partenaires"], *data["population"], *data["offre"],
                    *data["couverture"], *(data["proximite"] or []),
                    *((data["ctg"] or {}).get("actions", [])), *((data["ctg"] or {}).get("priorites", []))]
         page = self.template.render(
             **data, t=t, dep=data["departement"], niveau_libelle=NIVEAUX[t["niveau"]],
-            superficie=superficie,
+            superficie=superficie, communes_completes=complete,
             part_departement=(100 * t["population_municipale"] / data["departement"]["population_municipale"]
                               if t["population_municipale"] and data["departement"]["population_municipale"]
                               else None),
