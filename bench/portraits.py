@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -30,8 +32,14 @@ def warehouse(args: argparse.Namespace, work: Path) -> Path:
     if args.warehouse:
         return Path(args.warehouse)
     settings = load_settings({**os.environ, "OBS_DEPARTEMENT": args.departement})
-    if settings.warehouse_path.exists() and settings.departement == args.departement:
-        return settings.warehouse_path
+    if settings.warehouse_path.exists():
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        try:
+            (published_for,) = con.execute("select departement from meta.publication").fetchone()
+        finally:
+            con.close()
+        if published_for == args.departement:
+            return settings.warehouse_path
     from observatoire.refresh import refresh
 
     built = load_settings({"OBS_VAR_DIR": str(work / "var"), "OBS_DEPARTEMENT": args.departement,

@@ -46,7 +46,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Terminé : extraction {t['extract_s']} s, dbt build {t['dbt_build_s']} s, "
-        f"publication {t['publish_s']} s, total {t['total_s']} s."
+        f"publication {t['publish_s']} s, portraits {t['portraits_s']} s, total {t['total_s']} s."
     )
     return 0
 
