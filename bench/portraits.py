@@ -42,8 +42,8 @@ def warehouse(args: argparse.Namespace, work: Path) -> Path:
             return settings.warehouse_path
     from observatoire.refresh import refresh
 
-    built = load_settings({"OBS_VAR_DIR": str(work / "var"), "OBS_DEPARTEMENT": args.departement,
-                           "OBS_PORTRAITS": "non"})
+    built = load_settings({"OBS_VAR_DIR": str(work / "var"), "OBS_DEPARTEMENT": args.departement})
+    os.environ["OBS_PORTRAITS"] = "non"  # the refresh's own portrait step: measured below instead
     print(f"Construction de l'entrepôt ({args.departement}, hors ligne)…", flush=True)
     refresh(built)
     return built.warehouse_path
