@@ -7,7 +7,7 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from test_dashboard_browser import CHROMIUM, FLAGS
 
 from observatoire.portraits import Portraitiste
@@ -29,13 +29,14 @@ def test_the_panorama_links_to_the_selected_territory_s_portrait(served, superse
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 2200}, locale="fr-FR")
             page.goto(f"{superset_server.base_url}/superset/dashboard/panorama-social/")
+            # one territory is selected (the Territoire filter, required): one portrait link, once the filters apply
+            expect(page.locator(LINK)).to_have_count(1, timeout=120_000)
             link = page.locator(LINK).first
-            link.wait_for(timeout=90_000)
-            assert page.locator(LINK).count() == 1, "one territory is selected: one portrait link"
             chosen = link.locator("xpath=ancestor::tr").locator("td").first.inner_text().strip()
             href = link.get_attribute("href")
-            link.click()
-            page.wait_for_url(f"**{href}", timeout=60_000)
+            # follow the link in the browser (its resolved URL: the table may re-render while the dashboard's
+            # filters settle, so a click can land on a node just replaced)
+            page.goto(link.evaluate("a => a.href"))
             title = page.locator("h1").inner_text()
         finally:
             browser.close()
