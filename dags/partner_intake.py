@@ -97,8 +97,16 @@ def partner_intake():
 
     handled = ingest(wait_for_file())
     built = dbt_build()
+    @task(retries=0)  # after the publish, outside the pool (reads only); never fails: a warning instead
+    def portraits(published: dict) -> dict:
+        """Portraits de territoire of the published warehouse, archived per publication (observatoire/portraits)."""
+        from observatoire.config import load_settings
+        from observatoire.portraits.archive import publish_portraits
+
+        return publish_portraits(load_settings())
+
     something_accepted(handled) >> built
-    publish(built)
+    portraits(publish(built))
 
 
 partner_intake()

@@ -99,8 +99,16 @@ def refresh():
         notify_stale_sources(list(sources))  # published, but some sources kept their previous data
         return published
 
+    @task(retries=0)  # after the publish, outside the pool (reads only); never fails: a warning instead
+    def portraits(published: dict) -> dict:
+        """Portraits de territoire of the published warehouse, archived per publication (observatoire/portraits)."""
+        from observatoire.config import load_settings
+        from observatoire.portraits.archive import publish_portraits
+
+        return publish_portraits(load_settings())
+
     extracted = extract.expand(source=list_sources())
-    publish(dbt_build(check_inputs(extracted, ingest_partners())), extracted)
+    portraits(publish(dbt_build(check_inputs(extracted, ingest_partners())), extracted))
 
 
 refresh()

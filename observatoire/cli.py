@@ -46,7 +46,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Terminé : extraction {t['extract_s']} s, dbt build {t['dbt_build_s']} s, "
-        f"publication {t['publish_s']} s, total {t['total_s']} s."
+        f"publication {t['publish_s']} s, portraits {t['portraits_s']} s, total {t['total_s']} s."
     )
     return 0
 
@@ -59,9 +59,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     status = read_status(settings.warehouse_path)
     if args.json:
         from observatoire.intake import receptions_summary
+        from observatoire.portraits.archive import list_publications
 
-        print(json.dumps({**(status or {}), "receptions_partenaires": receptions_summary(settings)},
-                         indent=2, ensure_ascii=False))
+        print(json.dumps({**(status or {}), "receptions_partenaires": receptions_summary(settings),
+                          "portraits": list_publications(settings)}, indent=2, ensure_ascii=False))
         return 0 if status else 1
     if status is None:
         print(f"Aucun entrepôt publié à {settings.warehouse_path}. Lancez : observatoire refresh")
@@ -86,8 +87,38 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"    - {src['source']:<42} {src['rows']:>9} lignes  sha256 {(src['sha256'] or '-')[:12]}…  "
               f"reçu {src['fetched_at']}{demo}{stale}\n      origine : {src['origin']}")
     _print_receptions(settings)
+    _print_portraits(settings)
     _print_airflow(settings)
     return 0
+
+
+def cmd_portrait(args: argparse.Namespace) -> int:
+    """One portrait (HTML and PDF) of any territory of marts.dim_territoire, from the published warehouse."""
+    from observatoire.portraits import Portraitiste
+
+    artist = Portraitiste(load_settings().warehouse_path, args.diffusion)
+    try:
+        (done,) = artist.write([args.code], Path(args.out), pdf=not args.html_seulement)
+    finally:
+        artist.close()
+    print(f"Portrait de {done['libelle']} ({args.diffusion}) : {done['html']}"
+          + (f" et {done['pdf']}" if "pdf" in done else ""))
+    return 0
+
+
+def _print_portraits(settings) -> None:
+    from observatoire.portraits.archive import list_publications
+
+    archives = list_publications(settings)
+    if not archives:
+        print("  Portraits de territoire : aucun généré (ils le sont après chaque publication).")
+        return
+    print("  Portraits de territoire (dernières publications) :")
+    for a in archives:
+        latest = "  [servis : latest]" if a["est_latest"] else ""
+        print(f"    - {a['publication']} : {a['nb_portraits']} territoires, "
+              f"{'HTML et PDF' if a['mode'] == 'pdf' else 'HTML'}, générés le {a['genere_le']} en "
+              f"{a['secondes']} s — {a['dossier']}{latest}")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -167,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_status.add_argument("--json", action="store_true", help="sortie JSON")
     p_status.set_defaults(func=cmd_status)
 
+    p_portrait = sub.add_parser("portrait", help="portrait imprimable d'un territoire (HTML et PDF)")
+    p_portrait.add_argument("code", help="code du territoire dans marts.dim_territoire (EPCI-200066926, "
+                            "TER-32-01, COM-32013, DEP-32…)")
+    p_portrait.add_argument("--out", default=".", help="dossier de sortie (défaut : dossier courant)")
+    p_portrait.add_argument("--diffusion", choices=("public", "partenaires"), default="public",
+                            help="public (défaut) : données ouvertes seulement ; partenaires : avec les "
+                                 "indicateurs des partenaires, le plan d'actions CTG et les priorités des forums")
+    p_portrait.add_argument("--html-seulement", action="store_true", help="sans le PDF")
+    p_portrait.set_defaults(func=cmd_portrait)
+
     from extract.partners import CONTRACTS
 
     p_ingest = sub.add_parser("ingest", help="déposer à la main le fichier d'un partenaire "
@@ -194,9 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         from extract.run import ExtractError
         from observatoire.dbt_build import BuildFailed
         from observatoire.lock import LockTimeout
+        from observatoire.portraits import PortraitError
         from observatoire.publish import PublishRefused
 
-        if isinstance(exc, BuildFailed | PublishRefused | LockTimeout | ExtractError):
+        if isinstance(exc, BuildFailed | PublishRefused | LockTimeout | ExtractError | PortraitError):
             print(f"Échec : {exc}", file=sys.stderr)
             return 1
         raise

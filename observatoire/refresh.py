@@ -20,6 +20,7 @@ from observatoire.dashboards import refresh_dashboards
 from observatoire.dbt_build import run_dbt_build
 from observatoire.fingerprint import inputs_fingerprint, published_fingerprint, record_verification
 from observatoire.lock import writer_lock
+from observatoire.portraits.archive import portraits_line, publish_portraits
 from observatoire.publish import publish, remove_leftovers
 
 Progress = Callable[[str], None]
@@ -122,11 +123,15 @@ def refresh(settings: Settings, progress: Progress | None = None, run_id: str | 
     step = time.monotonic()
     published = publish_build(settings, summary, sources)
     timings["publish_s"] = round(time.monotonic() - step, 1)
-    timings["total_s"] = round(time.monotonic() - started, 1)
-    say(f"Entrepôt publié : {published['warehouse_path']} ({timings['total_s']} s)")
+    say(f"Entrepôt publié : {published['warehouse_path']} ({round(time.monotonic() - started, 1)} s)")
     say(f"Tableaux de bord : {_dashboards_line(published['dashboards'])}")
+    step = time.monotonic()
+    portraits = publish_portraits(settings)  # a separate step after the publish; never raises
+    timings["portraits_s"] = round(time.monotonic() - step, 1)
+    timings["total_s"] = round(time.monotonic() - started, 1)
+    say(f"Portraits de territoire : {portraits_line(portraits)}")
     return {"sources": sources, "partners": partners, "build": summary, "published": published,
-            "unchanged": False, "timings": timings}
+            "portraits": portraits, "unchanged": False, "timings": timings}
 
 
 def _dashboards_line(summary: dict) -> str:

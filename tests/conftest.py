@@ -3,9 +3,14 @@ by the real pipeline (extract → dbt build → publish) on the embedded snapsho
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Portraits de territoire after each publish cost seconds per refresh; the tests that need them ask for them
+# (tests/test_portraits.py, test_dags.py, test_refresh.py's 64 case).
+os.environ.setdefault("OBS_PORTRAITS", "non")
 
 from tests.helpers import make_settings
 
@@ -22,3 +27,13 @@ def refreshed(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def published_warehouse(refreshed) -> Path:
     return refreshed["settings"].warehouse_path
+
+
+@pytest.fixture(scope="session")
+def portraits_archive(refreshed) -> dict:
+    """The step after a publish (portraits de territoire, HTML only) on the session's warehouse, run once."""
+    from observatoire.portraits.archive import publish_portraits
+
+    summary = publish_portraits(refreshed["settings"], {"OBS_PORTRAITS": "html"})
+    assert summary["statut"] == "générés", summary
+    return summary

@@ -54,11 +54,12 @@ def test_writing_tasks_share_the_one_slot_pool(dagbag):
 def test_refresh_dag_shape(dagbag):
     dag = dagbag.dags["refresh"]
     assert {t.task_id for t in dag.tasks} == {"list_sources", "extract", "ingest_partners", "check_inputs",
-                                              "dbt_build", "publish"}
+                                              "dbt_build", "publish", "portraits"}
     # partners' inbox first, then the comparison of every input with the published warehouse's
     assert dag.get_task("check_inputs").upstream_task_ids == {"extract", "ingest_partners"}
     assert dag.get_task("dbt_build").upstream_task_ids == {"check_inputs"}
     assert dag.get_task("publish").upstream_task_ids == {"dbt_build", "extract"}
+    assert dag.get_task("portraits").upstream_task_ids == {"publish"}  # after the publish, never before
     assert dag.timetable.expression == "30 2 * * *"
     assert str(dag.timetable.timezone.name) == "Europe/Paris"
 
@@ -74,6 +75,7 @@ def test_partner_intake_dag_shape(dagbag):
     assert dag.get_task("something_accepted").upstream_task_ids == {"ingest"}
     assert dag.get_task("dbt_build").upstream_task_ids == {"something_accepted"}
     assert dag.get_task("publish").upstream_task_ids == {"dbt_build"}
+    assert dag.get_task("portraits").upstream_task_ids == {"publish"}
 
 
 def test_partner_intake_sensor_pokes_the_inbox(dagbag, tmp_path, monkeypatch):
@@ -92,7 +94,7 @@ def test_partner_intake_sensor_pokes_the_inbox(dagbag, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_airflow_dags_test_refresh_publishes(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OBS_"))}
-    env.update(OBS_VAR_DIR=str(tmp_path / "var"), OBS_DEPARTEMENT="32", OBS_DAG_RETRIES="0")
+    env.update(OBS_VAR_DIR=str(tmp_path / "var"), OBS_DEPARTEMENT="32", OBS_DAG_RETRIES="0", OBS_PORTRAITS="html")
     run = subprocess.run(
         [str(REPO_ROOT / "infra/airflow/run_dag.sh"), "refresh"],
         env=env, capture_output=True, text=True, timeout=600,
@@ -113,6 +115,9 @@ def test_airflow_dags_test_refresh_publishes(tmp_path):
     assert n_epci > 0
     assert n_actions == 4
     assert not list((tmp_path / "var/warehouse").glob(".*.tmp")), "no temporary file left behind"
+    # the portraits task ran after the publish: one per EPCI and territoire d'action, archived as `latest`
+    portraits = {p.stem for p in (tmp_path / "var/portraits/latest/public").glob("*-*.html")}
+    assert len({p for p in portraits if p.startswith("EPCI-")}) == n_epci and len(portraits) == n_epci + 6
     with sqlite3.connect(tmp_path / "var/airflow/airflow.db") as metadata:
         assert metadata.execute("select slots from slot_pool where pool = ?", [WRITER_POOL]).fetchall() == [(1,)]
 

@@ -17,6 +17,7 @@ import pytest
 from observatoire import cli
 from observatoire.config import REPO_ROOT
 from observatoire.dbt_build import BuildFailed
+from observatoire.portraits.archive import generate_publication
 from observatoire.publish import PublishRefused, publish
 from observatoire.refresh import build, new_build_path, refresh
 from tests.helpers import make_settings, query, read_snapshot_csv, sha256
@@ -196,3 +197,8 @@ def test_pyrenees_atlantiques_by_configuration_alone(tmp_path):
     # not even for the Occitanie communes of its cross-border EPCI
     assert query(settings.warehouse_path, "select count(*) from marts.fct_indicateur_territoire "
                  "where source like '%compilation_populations_occitanie%'") == [(0,)]
+    # every EPCI and territoire d'action of the 64 gets its portrait (issue 15; HTML only here, tests/test_portraits.py
+    # checks the PDF once)
+    portraits = generate_publication(settings, mode="html")["portraits"]["public"]
+    assert {p["code_territoire"] for p in portraits} == ({f"EPCI-{e}" for e in geo["epci_members"]}
+                                                       | {f"TER-{t}" for t in territoires})

@@ -17,5 +17,5 @@ COPY data data
 COPY infra infra
 RUN uv pip install --no-cache --no-deps -e . \
     && useradd --uid 50000 --home-dir /opt/airflow --create-home airflow \
-    && mkdir -p /data/var && chown -R airflow /data/var /opt/airflow /opt/observatoire/dbt_project
+    && mkdir -p /data/var/portraits && chown -R airflow /data/var /opt/airflow /opt/observatoire/dbt_project
 USER airflow

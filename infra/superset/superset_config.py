@@ -262,3 +262,11 @@ import warehouse_guard  # noqa: E402
 
 APP_HOOKS.append(warehouse_guard.install)
 # --- end of warehouse guard -------------------------------------------------------------------------------
+
+# --- portraits de territoire (issue 15) -----------------------------------------------------------------------
+# The public portraits of the newest publication, served beside the dbt docs at /observatoire-portraits/ (static,
+# no script, sandboxed; infra/superset/portraits_route.py). SUPERSET_PORTRAITS_DIR [var/portraits].
+import portraits_route  # noqa: E402
+
+BLUEPRINTS.append(portraits_route.blueprint)
+# --- end of portraits de territoire ---------------------------------------------------------------------------

@@ -94,6 +94,8 @@ def superset_server(
         "SUPERSET_CHART_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
         # /observatoire-docs/ serves what test_docs.py builds there (make docs), not the checkout's var/docs
         "SUPERSET_DOCS_DIR": str(home / "docs"),
+        # /observatoire-portraits/ serves the session's portraits (tests/superset/test_portraits_served.py)
+        "SUPERSET_PORTRAITS_DIR": str(published_warehouse.parent.parent / "portraits"),
     }
     _run("init.sh", ["bash", str(INFRA / "init.sh")], env, timings, timeout=300)
     _run(
