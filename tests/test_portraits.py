@@ -145,13 +145,16 @@ def test_figures_equal_the_marts(refreshed, archive):
 
 
 def test_a_retenir_names_the_largest_gaps_to_the_departement(refreshed, archive):
-    """The rule of regles_a_retenir.yml, recomputed here from the marts: the largest relative gaps first."""
+    """The rule of regles_a_retenir.yml, recomputed here from the marts: the largest relative gaps first, ratios of
+    positive quantities only (no count such as the natural balance, no annual rate of change)."""
     rule = next(r for r in load_rules() if r["type"] == "ecart_departement")
     rows = query(refreshed["settings"].warehouse_path, """
-        select libelle_indicateur, abs(valeur - valeur_departement) / abs(valeur_departement) as ecart
-        from marts.panorama_indicateurs where code_territoire = ? and not contains(code_indicateur, '__')
-          and unite not in ('nombre', 'habitants') and valeur_departement <> 0
-        qualify annee = max(annee) over (partition by code_indicateur)""", [AUCH])
+        select p.libelle_indicateur, abs(p.valeur - p.valeur_departement) / p.valeur_departement as ecart
+        from marts.panorama_indicateurs p join marts.dim_indicateur d using (code_indicateur)
+        where p.code_territoire = ? and not contains(p.code_indicateur, '__')
+          and not (d.regle_agregation = 'additive' and d.definition_denominateur is null) and p.unite <> '% par an'
+          and p.valeur_departement > 0 and p.valeur >= 0
+        qualify p.annee = max(p.annee) over (partition by p.code_indicateur)""", [AUCH])
     expected = [label for label, gap in sorted(rows, key=lambda r: -r[1]) if gap >= rule["seuil_relatif"]]
     items = parse(latest(refreshed, "public") / f"{AUCH}.html").list_items
     gaps = [i for i in items if "que le département" in i]

@@ -22,14 +22,21 @@ def a_retenir(data: dict, rules: list[dict]) -> list[str]:
     return notes
 
 
+def comparable(ind: dict, rule: dict) -> bool:
+    """A gap to the département means something for a ratio of positive quantities only: not for a count (it
+    differs by size), nor for a rate of change or a balance, which can be 0 or negative."""
+    return not (ind.get("est_effectif") and rule.get("exclure_effectifs")) and \
+        ind["unite"] not in rule.get("unites_exclues", [])
+
+
 def _ecart_departement(data: dict, rule: dict) -> list[str]:
     dep = data["departement"]["libelle"]
     gaps = []
     for ind in data["indicateurs"]:
         v, ref = ind["valeur"], ind["valeur_departement"]
-        if v is None or not ref or ind["unite"] in rule.get("unites_exclues", []):
+        if v is None or ref is None or ref <= 0 or v < 0 or not comparable(ind, rule):
             continue
-        relatif = (v - ref) / abs(ref)
+        relatif = (v - ref) / ref
         if abs(relatif) >= rule["seuil_relatif"]:
             gaps.append((abs(relatif), relatif, ind))
     notes = []
@@ -39,7 +46,7 @@ def _ecart_departement(data: dict, rule: dict) -> list[str]:
                  else f"{nombre(abs(relatif) * 100)} %")
         ref = valeur(ind["valeur_departement"], ind["unite"])
         notes.append(f"{ind['libelle_indicateur']} : {valeur(ind['valeur'], ind['unite'])}, soit {ecart} {sens} "
-                     f"que le département ({dep} : {ref}) en {ind['annee']}.")
+                     f"que le département ({dep} : {ref}) en {ind['annee']}{_demo(ind)}.")
     return notes
 
 
@@ -47,12 +54,16 @@ def _evolution(data: dict, rule: dict) -> list[str]:
     found = []
     for ind in data["indicateurs"]:
         champ = next((c for c in rule["champs"] if ind.get(c) is not None), None)
-        if champ and abs(ind[champ]) >= rule["seuil_pct"]:
+        if champ and comparable(ind, rule) and abs(ind[champ]) >= rule["seuil_pct"]:
             found.append((ind, champ))
     found.sort(key=lambda f: -abs(f[0][f[1]]))
     duree = {"evolution_1_an_pct": "en un an", "evolution_5_ans_pct": "en cinq ans"}
     return [f"{ind['libelle_indicateur']} : {'+' if ind[c] > 0 else '−'}{nombre(abs(ind[c]))} % "
-            f"{duree.get(c, '')} (jusqu'en {ind['annee']})." for ind, c in found[: rule["nombre"]]]
+            f"{duree.get(c, '')} (jusqu'en {ind['annee']}){_demo(ind)}." for ind, c in found[: rule["nombre"]]]
+
+
+def _demo(ind: dict) -> str:
+    return " — données de démonstration" if ind.get("est_demonstration") else ""
 
 
 def _couverture(data: dict, rule: dict) -> list[str]:

@@ -188,7 +188,8 @@ def _indicateurs(wh: Entrepot, code: str) -> list[dict]:
     return wh.rows(
         f"""select p.code_indicateur, p.libelle_indicateur, p.theme, p.unite, p.annee, p.valeur,
                p.valeur_departement, p.valeur_region, p.valeur_france, p.est_demonstration, p.mention_secret,
-               d.source, d.producteur, d.millesime, d.nature, {cols}
+               d.source, d.producteur, d.millesime, d.nature,
+               d.regle_agregation = 'additive' and d.definition_denominateur is null as est_effectif, {cols}
         from {wh.src('panorama_indicateurs')} p
         join {wh.src('dim_indicateur')} d using (code_indicateur)
         {comparaison}
