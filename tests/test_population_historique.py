@@ -60,17 +60,22 @@ def test_1968_recomputed_from_the_raw_compilation(published_warehouse):
 
 
 def test_regional_vintages_never_for_france_nor_a_partly_covered_epci(published_warehouse):
-    rows = query(published_warehouse, """
+    regional = [y for (y,) in query(published_warehouse, "select distinct annee from marts.fct_population_historique "
+                                    "where couverture like 'Occitanie seulement%'")]
+    assert sorted(regional) == [1968, 1982, 1999, 2014]
+    marks = ", ".join("?" * len(regional))
+    rows = query(published_warehouse, f"""
         select code_territoire, annee from marts.fct_indicateur_territoire
-        where code_indicateur = 'population_municipale' and annee < 2023
+        where code_indicateur = 'population_municipale' and annee in ({marks})
           and (code_territoire = 'FR' or code_territoire in (?, ?) or code_territoire like 'DEP-%'
                and code_territoire not in ('DEP-09', 'DEP-11', 'DEP-12', 'DEP-30', 'DEP-31', 'DEP-32', 'DEP-34',
                                            'DEP-46', 'DEP-48', 'DEP-65', 'DEP-66', 'DEP-81', 'DEP-82'))""",
-                 list(CROSS_BORDER))
+                 regional + list(CROSS_BORDER))
     assert rows == []
+    # France keeps its national vintages only: the censuses of the Comparateur and the legal populations
     france = query(published_warehouse, "select annee from marts.fct_indicateur_territoire "
-                   "where code_indicateur = 'population_municipale' and code_territoire = 'FR'")
-    assert france == [(2023,)]
+                   "where code_indicateur = 'population_municipale' and code_territoire = 'FR' order by annee")
+    assert france == [(2013,), (2018,), (2023,)]
     couverture = dict(query(published_warehouse, "select annee, any_value(couverture) from "
                             "marts.fct_population_historique group by annee"))
     assert couverture[1968].startswith("Occitanie seulement") and couverture[2023] == "France entière"

@@ -179,29 +179,30 @@ def test_the_public_portrait_carries_no_partner_data(refreshed, archive):
     assert {code for code, _ in actions} <= partenaires.rows["data-action"]
 
 
-def test_proximity_section_only_when_the_mart_exists(refreshed, archive, tmp_path):
-    """No fct_proximite_territoire in this warehouse: no section. A copy with the table: the figures appear."""
-    assert "proximite" not in parse(latest(refreshed, "partenaires") / f"{AUCH}.html").ids
-    copy = tmp_path / "avec_proximite.duckdb"
-    shutil.copy(refreshed["settings"].warehouse_path, copy)
-    con = duckdb.connect(str(copy))
-    con.execute("""create table marts.fct_proximite_territoire as select ? as code_territoire, 'epci' as niveau,
-        'eaje' as categorie_service, 'Accueil du jeune enfant (EAJE)' as libelle_categorie, 39177 as population,
-        41.26 as part_population_plus_5_km, 22.5 as part_population_plus_10_km, 3.0 as part_population_plus_20_km,
-        6.76 as distance_mediane_km, false as est_demonstration""", [AUCH])
-    con.close()
+def test_proximity_section_from_the_mart_and_none_without_it(refreshed, archive, tmp_path):
+    """The published warehouse has fct_proximite_territoire: the public portrait shows its figures, category by
+    category. A copy without the table (a warehouse published before the proximity work): no section."""
+    wh = refreshed["settings"].warehouse_path
+    rows = query(wh, "select categorie_service, part_population_plus_5_km, part_population_plus_10_km, "
+                     "part_population_plus_20_km, distance_mediane_km from marts.fct_proximite_territoire "
+                     "where code_territoire = ?", [AUCH])
+    cells = parse(latest(refreshed, "public") / f"{AUCH}.html")
+    assert rows and "proximite" in cells.ids
+    for categorie, *figures in rows:
+        shown = [french_number(cells.cells[(f"data-categorie={categorie}", column)]) for column in (
+            "part_population_plus_5_km", "part_population_plus_10_km", "part_population_plus_20_km",
+            "distance_mediane_km")]
+        assert shown == pytest.approx(figures, abs=0.05 + 1e-9)
+    copy = tmp_path / "sans_proximite.duckdb"
+    shutil.copy(wh, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table marts.fct_proximite_territoire")
     artist = Portraitiste(copy, "partenaires")
     try:
         (done,) = artist.write([AUCH], tmp_path / "out", pdf=False)
     finally:
         artist.close()
-    cells = parse(done["html"])
-    assert "proximite" in cells.ids
-    row = "data-categorie=eaje"
-    assert [french_number(cells.cells[(row, f"part_population_plus_{k}_km")]) for k in (5, 10, 20)] == [
-        41.3, 22.5, 3.0]
-    assert french_number(cells.cells[(row, "distance_mediane_km")]) == 6.8
-    assert any("22,5 % des habitants vivent à plus de 10 km" in i for i in cells.list_items)
+    assert "proximite" not in parse(done["html"]).ids
 
 
 def test_pdf_opens_with_its_pages_and_the_territory_name(refreshed, tmp_path, capsys, monkeypatch):

@@ -112,8 +112,8 @@ def test_stack_runs_the_dags_unattended_and_stops_cleanly(stack):
         f"{t['task_id']} +{(parse(t['end_date']) - dropped_at).total_seconds():.0f} s"
         for t in sorted(tasks, key=lambda t: t["end_date"] or "") if t["end_date"]))
     states = {t["task_id"]: t["state"] for t in tasks}
-    assert states == dict.fromkeys(["wait_for_file", "ingest", "something_accepted", "dbt_build", "publish"],
-                                   "success")
+    assert states == dict.fromkeys(["wait_for_file", "ingest", "something_accepted", "dbt_build", "publish",
+                                    "portraits"], "success")
     assert not (inbox / "caf32_indicateurs_2024.csv").exists()
     received = query(make_settings(var).warehouse_path,
                      "select statut, lignes from marts.fct_reception_partenaire "
