@@ -3,9 +3,14 @@
 
 Toutes les 15 minutes (heure de Paris), un capteur regarde la boîte de dépôt (`OBS_INBOX_DIR`, par défaut
 `$OBS_VAR_DIR/inbox/<partenaire>/<fichier>`). S'il y trouve un fichier, il le fait **valider en entier**
-(accepté et archivé, ou refusé et mis en quarantaine avec un rapport en français), puis, si au moins un
-fichier a été accepté, reconstruit l'entrepôt (`dbt build`, tests compris) et le **publie**. Un fichier
-refusé ne touche pas l'entrepôt publié. Sans fichier, le capteur s'arrête au bout de 14 minutes (ignoré).
+(accepté et archivé, ou refusé et mis en quarantaine avec un rapport en français), puis reconstruit
+l'entrepôt (`dbt build`, tests compris) et le **publie**. Un fichier refusé ne change aucune donnée publiée :
+la nouvelle publication ne diffère de la précédente que par la réception refusée (tableau de bord « Qualité
+des données »). Sans fichier, le capteur s'arrête au bout de 14 minutes (ignoré).
+
+Rien ne se perd si Airflow s'arrête en cours de route : le capteur se déclenche aussi quand des fichiers déjà
+reçus ne sont pas encore publiés (empreinte des entrées différente de celle de l'entrepôt publié), et une
+publication déjà faite n'est pas refaite.
 
 La tâche `ingest` met à jour l'Asset `partenaires_landing` (les tables `landing/partenaires_*.parquet`),
 auquel un autre DAG peut s'abonner.
@@ -53,12 +58,15 @@ def partner_intake():
     @task.sensor(poke_interval=int(os.environ.get("OBS_INBOX_POKE_SECONDS", "60")), timeout=14 * 60,
                  mode="poke", soft_fail=True)
     def wait_for_file() -> PokeReturnValue:
-        """Done when the inbox holds a file (one cheap directory listing per poke, in one task process)."""
+        """Done when the inbox holds a file, or when received files are not published yet (a run stopped
+        before its publish): one directory listing and one fingerprint of the inputs per poke."""
         from observatoire.config import load_settings
-        from observatoire.intake import inbox_files
+        from observatoire.intake import inbox_files, unpublished_fingerprint
 
-        found = inbox_files(load_settings())
-        return PokeReturnValue(is_done=bool(found), xcom_value=len(found))
+        settings = load_settings()
+        found = inbox_files(settings)
+        return PokeReturnValue(is_done=bool(found) or unpublished_fingerprint(settings) is not None,
+                               xcom_value=len(found))
 
     @task(outlets=[PARTENAIRES_LANDING], pool=WRITER_POOL)  # writes the landing tables under the writer lock
     def ingest(waiting: int) -> list[dict]:
@@ -68,11 +76,14 @@ def partner_intake():
         return ingest_partner_inbox(load_settings(), examples=False)
 
     @task.short_circuit
-    def something_accepted(handled: list[dict]) -> bool:
-        """Rebuild only when a file was accepted and a warehouse is already published (else: the night)."""
+    def something_to_publish(handled: list[dict]) -> bool:
+        """Rebuild when the inputs differ from the published warehouse's: a file accepted, or refused (its
+        reception is shown on « Qualité des données »), now or by a run stopped before its publish. A
+        duplicate changes nothing; with nothing published yet, the first refresh publishes."""
         from observatoire.config import load_settings
+        from observatoire.intake import unpublished_fingerprint
 
-        return any(h["statut"] == "accepted" for h in handled) and load_settings().warehouse_path.exists()
+        return unpublished_fingerprint(load_settings()) is not None
 
     @task(retries=0, pool=WRITER_POOL)
     def dbt_build() -> dict:
@@ -93,10 +104,8 @@ def partner_intake():
         from observatoire.refresh import publish_build
 
         settings = load_settings()
-        return publish_build(settings, build_summary, published_sources(settings))
+        return publish_build(settings, build_summary, published_sources(settings), only_if_new=True)
 
-    handled = ingest(wait_for_file())
-    built = dbt_build()
     @task(retries=0)  # after the publish, outside the pool (reads only); never fails: a warning instead
     def portraits(published: dict) -> dict:
         """Portraits de territoire of the published warehouse, archived per publication (observatoire/portraits)."""
@@ -105,7 +114,9 @@ def partner_intake():
 
         return publish_portraits(load_settings())
 
-    something_accepted(handled) >> built
+    handled = ingest(wait_for_file())
+    built = dbt_build()
+    something_to_publish(handled) >> built
     portraits(publish(built))
 
 

@@ -95,7 +95,8 @@ def refresh():
         from observatoire.notify import notify_stale_sources
         from observatoire.refresh import publish_build
 
-        published = publish_build(load_settings(), build_summary, list(sources))
+        force = bool(get_current_context()["params"]["force"])  # forced: republish the same inputs
+        published = publish_build(load_settings(), build_summary, list(sources), only_if_new=not force)
         notify_stale_sources(list(sources))  # published, but some sources kept their previous data
         return published
 

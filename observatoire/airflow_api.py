@@ -35,8 +35,9 @@ class AirflowAPI:
         self.timeout = timeout
         self.session = requests.Session()
         # The embedded SQLite metadata database answers "database is locked" (HTTP 500) when the scheduler writes
-        # at the same moment: retry the idempotent calls (never POST: a trigger must not run twice).
-        retry = Retry(total=5, connect=0, read=0, status=5, backoff_factor=0.5, raise_on_status=False,
+        # at the same moment, and a loaded machine can keep a read past the timeout: retry the idempotent calls
+        # (never POST: a trigger must not run twice; urllib3 retries reads only for the allowed methods).
+        retry = Retry(total=5, connect=0, read=3, status=5, backoff_factor=0.5, raise_on_status=False,
                       status_forcelist=(500, 502, 503, 504), allowed_methods=frozenset({"GET", "PATCH"}))
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
 

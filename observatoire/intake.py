@@ -167,3 +167,16 @@ def published_sources(settings: Settings) -> list[dict]:
 
     status = read_status(settings.warehouse_path)
     return list(status["sources"]) if status else []
+
+
+def unpublished_fingerprint(settings: Settings) -> str | None:
+    """The inputs' fingerprint when a published warehouse exists and was not built from them: files accepted
+    or refused since (the receptions log is a landing table too), or a run stopped before its publish. None
+    when there is nothing new to publish, or nothing published yet (the first refresh publishes)."""
+    from observatoire.fingerprint import inputs_fingerprint, published_fingerprint
+
+    published = published_fingerprint(settings.warehouse_path)
+    if published is None:
+        return None
+    current = inputs_fingerprint(settings, published_sources(settings))
+    return current if current != published else None

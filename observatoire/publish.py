@@ -42,6 +42,7 @@ def publish(build_path: Path, warehouse_path: Path, publication: dict, sources: 
     tmp.unlink(missing_ok=True)
     try:
         tables = _copy_marts(build_path, tmp, publication, sources)
+        _record_publication(tmp, warehouse_path, build_path)
         _check(tmp)
         os.replace(tmp, warehouse_path)
     finally:
@@ -106,6 +107,32 @@ def _copy_marts(build_path: Path, target: Path, publication: dict, sources: list
             con.execute(f"insert into meta.sources values ({', '.join('?' * len(values))})", values)
         con.execute("checkpoint")
         return counts
+    finally:
+        con.close()
+
+
+def _record_publication(target: Path, previous: Path, build_path: Path) -> None:
+    """meta.publications: every publication so far (carried over from the warehouse being replaced) and this
+    one, numbered, with its build folder and inputs' fingerprint — written in the same file as the marts, so
+    the history changes only with an atomic swap (one row per publish, never two for one build)."""
+    con = duckdb.connect(str(target))
+    try:
+        con.execute("create table meta.publications (numero integer primary key, published_at timestamp, "
+                    "build varchar, empreinte_entrees varchar)")
+        if previous.is_file():
+            con.execute(f"attach {sql_literal(previous)} as previous (read_only)")
+            known = {r[0] for r in con.execute("select table_name from information_schema.tables "
+                                               "where table_catalog = 'previous' and table_schema = 'meta'").fetchall()}
+            if "publications" in known:
+                con.execute("insert into meta.publications select * from previous.meta.publications")
+            elif "publication" in known:  # a warehouse published before the history existed
+                con.execute("insert into meta.publications select 1, published_at, null, empreinte_entrees "
+                            "from previous.meta.publication")
+            con.execute("detach previous")
+        con.execute("insert into meta.publications select (select coalesce(max(numero), 0) + 1 from "
+                    "meta.publications), published_at, ?, empreinte_entrees from meta.publication",
+                    [build_path.parent.name])
+        con.execute("checkpoint")
     finally:
         con.close()
 

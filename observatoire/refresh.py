@@ -70,7 +70,10 @@ def check_inputs(settings: Settings, sources: list[dict], force: bool = False) -
     return None
 
 
-def publish_build(settings: Settings, build_summary: dict, sources: list[dict]) -> dict:
+def publish_build(settings: Settings, build_summary: dict, sources: list[dict], only_if_new: bool = False) -> dict:
+    """Publish a tested build, then refresh the dashboards. `only_if_new` (partner_intake, which never forces):
+    when the published warehouse already has this build's inputs — the same task run again after the stack
+    stopped past its swap, or another DAG published them first — nothing is swapped (`deja_publie`)."""
     publication = {
         "departement": settings.departement,
         "perimetre": settings.scope,
@@ -82,7 +85,11 @@ def publish_build(settings: Settings, build_summary: dict, sources: list[dict]) 
     build_path = Path(build_summary["build_path"])
     with writer_lock(settings.lock_path):
         remove_leftovers(settings.warehouse_path)
-        result = publish(build_path, settings.warehouse_path, publication, sources)
+        fingerprint = publication["empreinte_entrees"]
+        if only_if_new and fingerprint and published_fingerprint(settings.warehouse_path) == fingerprint:
+            result = {"warehouse_path": str(settings.warehouse_path), "deja_publie": True}
+        else:
+            result = publish(build_path, settings.warehouse_path, publication, sources)
     prune_builds(settings, keep=build_path.parent)
     # Outside the writer lock: Superset only reads. Never raises (observatoire/dashboards.py).
     result["dashboards"] = refresh_dashboards()

@@ -130,7 +130,7 @@ def test_dag_task_and_cli_share_one_code_path(tmp_path, monkeypatch, dag_task):
     handled = dag_task["ingest"](2)
     assert sorted(h["statut"] for h in handled) == ["accepted", "refused"]
     assert inbox_files(make_settings(var_dag)) == []  # handled files leave the inbox
-    assert dag_task["something_accepted"](handled) is False  # nothing published yet: wait for the night
+    assert dag_task["something_to_publish"](handled) is False  # nothing published yet: wait for the night
 
     var_cli = tmp_path / "cli" / "var"
     accepted = run_cli(var_cli, "ingest", str(EXAMPLES / "caf32_indicateurs_2024.csv"), "--partner", "CAF32")
@@ -162,3 +162,43 @@ def test_cli_and_dag_call_the_same_function(monkeypatch, dag_task, tmp_path):
     monkeypatch.setattr(intake, "ingest_partner_inbox", lambda *a, **k: calls.append("dag") or real_inbox(*a, **k))
     dag_task["ingest"](0)
     assert calls == ["cli", "dag"]
+
+
+def test_partner_intake_publishes_what_is_received_and_unpublished_once(refreshed, tmp_path, monkeypatch,
+                                                                        dag_task):
+    """partner_intake's decisions (observatoire.intake.unpublished_fingerprint): after a refresh nothing is
+    pending (partner_intake fingerprints the inputs as the refresh did); a refused file's reception is pending,
+    so the sensor fires with an empty inbox (a run stopped before its publish is caught up) and a build is
+    asked for. A build already published is not published again (`only_if_new`: the publish task run again
+    after the stack stopped past its swap), and meta.publications numbers each publication once."""
+    from observatoire.intake import unpublished_fingerprint
+    from observatoire.refresh import publish_build
+    from tests.helpers import copy_var, query
+
+    settings = copy_var(refreshed["settings"], tmp_path / "var")
+    monkeypatch.setenv("OBS_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("OBS_DEPARTEMENT", "32")
+    monkeypatch.delenv("OBS_INBOX_DIR", raising=False)
+    monkeypatch.delenv("SUPERSET_URL", raising=False)
+    assert unpublished_fingerprint(settings) is None
+    assert dag_task["wait_for_file"]().is_done is False and dag_task["something_to_publish"]([]) is False
+
+    bad = tmp_path / "caf_codes.csv"
+    bad.write_text(BAD_CODE, encoding="utf-8")
+    assert run_cli(settings.var_dir, "ingest", str(bad), "--partner", "CAF32").returncode == 1
+    pending = unpublished_fingerprint(settings)
+    assert pending is not None
+    assert dag_task["wait_for_file"]().is_done is True and dag_task["something_to_publish"]([]) is True
+
+    history = "select numero, build, empreinte_entrees from meta.publications order by numero"
+    before = query(settings.warehouse_path, history)
+    build = {**refreshed["result"]["build"], "empreinte_entrees": pending}
+    sources = refreshed["result"]["sources"]
+    assert "deja_publie" not in publish_build(settings, build, sources, only_if_new=True)
+    assert unpublished_fingerprint(settings) is None
+    published = sha256(settings.warehouse_path)
+    assert publish_build(settings, build, sources, only_if_new=True)["deja_publie"] is True
+    assert sha256(settings.warehouse_path) == published
+    after = query(settings.warehouse_path, history)
+    assert after[:-1] == before and [n for n, _, _ in after] == list(range(1, len(before) + 2))
+    assert after[-1][2] == pending and after[-1][1] == Path(build["build_path"]).parent.name

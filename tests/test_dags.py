@@ -72,8 +72,8 @@ def test_partner_intake_dag_shape(dagbag):
     assert sensor.mode == "poke" and sensor.soft_fail and sensor.timeout < 15 * 60
     assert dag.get_task("ingest").upstream_task_ids == {"wait_for_file"}
     assert [o.name for o in dag.get_task("ingest").outlets] == ["partenaires_landing"]
-    assert dag.get_task("something_accepted").upstream_task_ids == {"ingest"}
-    assert dag.get_task("dbt_build").upstream_task_ids == {"something_accepted"}
+    assert dag.get_task("something_to_publish").upstream_task_ids == {"ingest"}
+    assert dag.get_task("dbt_build").upstream_task_ids == {"something_to_publish"}
     assert dag.get_task("publish").upstream_task_ids == {"dbt_build"}
     assert dag.get_task("portraits").upstream_task_ids == {"publish"}
 

@@ -1,31 +1,27 @@
 """Fixtures for the Superset tests: one real Superset (gunicorn, SQLite metadata) per test session.
 
-The server is built exactly as an operator would: infra/superset/init.sh, import_assets.sh against the
-`published_warehouse` fixture (tests/conftest.py: a warehouse published by the real pipeline), then
-serve.sh on a free 127.0.0.1 port. Secrets are generated for the session; nothing is written outside a
+The server is built exactly as an operator would (tests/superset/server.py): infra/superset/init.sh,
+import_assets.sh against the `published_warehouse` fixture (tests/conftest.py: a warehouse published by the real
+pipeline), then serve.sh on a free 127.0.0.1 port. Secrets are generated for the session; nothing is written outside a
 temporary SUPERSET_HOME except the artefacts in var/test-artifacts/ (screenshot, timings).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests.superset import server
+from tests.superset.server import INFRA, QUERY_TIMEOUT_S, SUPERSET_VENV  # noqa: F401 (used by test modules)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-INFRA = REPO_ROOT / "infra" / "superset"
 ASSETS = REPO_ROOT / "superset_assets"
 ARTIFACTS = REPO_ROOT / "var" / "test-artifacts"
-SUPERSET_VENV = REPO_ROOT / ".venvs" / "superset"
-QUERY_TIMEOUT_S = 8  # every chart query of the assets answers in well under a second
 
 
 @dataclass
@@ -55,68 +51,21 @@ def timings() -> Iterator[dict[str, float]]:
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _run(step: str, args: list[str], env: dict[str, str], timings: dict[str, float], timeout: int) -> None:
-    t0 = time.monotonic()
-    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT)
-    timings[step] = time.monotonic() - t0
-    if proc.returncode != 0:
-        pytest.fail(f"{step} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def superset_server(
     published_warehouse: Path, tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float]
 ) -> Iterator[SupersetServer]:
-    if not (SUPERSET_VENV / "bin" / "superset").exists():
-        pytest.fail(f"Superset venv missing at {SUPERSET_VENV}: run `make setup`")
     home = tmp_path_factory.mktemp("superset_home")
-    port = _free_port()
+    port = server.free_port()
     password = secrets.token_urlsafe(18)
-    env = {
-        **os.environ,
-        "SUPERSET_HOME": str(home),
-        "SUPERSET_SECRET_KEY": secrets.token_hex(32),
-        "SUPERSET_ADMIN_PASSWORD": password,
-        "SUPERSET_ADMIN_USER": "admin",
-        "SUPERSET_PORT": str(port),
-        # roles_tool.py generates the example users' passwords into this file (roles.yml)
-        "SUPERSET_USERS_FILE": str(home / "example_users.json"),
-        # the suite logs in some twenty times from 127.0.0.1: the per-address login limit must not refuse it
-        # (test_throttling.py checks the per-account limit, which these logins, all successful, do not spend)
-        "SUPERSET_AUTH_RATE_LIMIT": "600 per minute",
-        "SUPERSET_SQLLAB_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
-        "SUPERSET_CHART_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
-        # /observatoire-docs/ serves what test_docs.py builds there (make docs), not the checkout's var/docs
-        "SUPERSET_DOCS_DIR": str(home / "docs"),
-        # /observatoire-portraits/ serves the session's portraits (tests/superset/test_portraits_served.py)
-        "SUPERSET_PORTRAITS_DIR": str(published_warehouse.parent.parent / "portraits"),
-    }
-    _run("init.sh", ["bash", str(INFRA / "init.sh")], env, timings, timeout=300)
-    _run(
-        "import_assets.sh",
-        ["bash", str(INFRA / "import_assets.sh"), str(published_warehouse)],
-        env,
-        timings,
-        timeout=300,
-    )
+    env = server.superset_env(home, port, password)
+    # /observatoire-portraits/ serves the session's portraits (tests/superset/test_portraits_served.py)
+    env["SUPERSET_PORTRAITS_DIR"] = str(published_warehouse.parent.parent / "portraits")
     try:
-        _run("serve.sh start (until /health)", ["bash", str(INFRA / "serve.sh"), "start"], env, timings, timeout=180)
-        accounts = json.loads((home / "example_users.json").read_text(encoding="utf-8"))
+        accounts = server.start(env, published_warehouse, timings)
         yield SupersetServer(f"http://127.0.0.1:{port}", "admin", password, home, timings, accounts)
     finally:
-        subprocess.run(["bash", str(INFRA / "serve.sh"), "stop"], env=env, capture_output=True, timeout=60)
-        pidfile = home / "gunicorn.pid"
-        if pidfile.exists():  # stop failed: end our own gunicorn master by its pid, nothing else
-            try:
-                os.kill(int(pidfile.read_text().strip()), 9)
-            except (ProcessLookupError, ValueError):
-                pass
+        server.stop(env)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import sync_playwright
+from browser import chart_answers
 from roles_matrix import ACCOUNTS
 from superset_api import SupersetClient, query_context
 
@@ -27,7 +27,6 @@ pytestmark = pytest.mark.slow
 
 CHART_NAME = "Fichiers reçus, acceptés ou refusés, avec leurs motifs"
 NEW_FILE = "caf32_nouveau_depot_test.csv"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _read_cached(client: SupersetClient, form_data: dict) -> dict:
@@ -50,34 +49,6 @@ def _build_with_one_more_reception(session_build: Path, target_dir: Path) -> Pat
     finally:
         con.close()
     return build
-
-
-def _browser_chart_answers(base_url: str, user: str, password: str, dashboard_id: int, charts: int) -> list[dict]:
-    """The chart-data answers a logged-in browser receives when it opens the dashboard (every chart scrolled
-    into view: Superset queries only the visible ones)."""
-    answers: list[dict] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_context(viewport={"width": 1600, "height": 2200}).new_page()
-            page.goto(f"{base_url}/login/")
-            page.fill("#username", user)
-            page.fill("#password", password)
-            page.click('button[type="submit"], input[type="submit"]')
-            page.wait_for_url("**/superset/welcome/**", timeout=60_000)
-            page.on("response", lambda r: "/api/v1/chart/data" in r.url and answers.append(r.json()))
-            page.goto(f"{base_url}/superset/dashboard/{dashboard_id}/")
-            grid = page.locator('[data-test="chart-grid-component"]')
-            grid.nth(charts - 1).wait_for(timeout=60_000)
-            for i in range(charts):
-                grid.nth(i).scroll_into_view_if_needed()
-            for _ in range(600):
-                if len(answers) >= charts:
-                    break
-                page.wait_for_timeout(100)
-        finally:
-            browser.close()
-    return answers
 
 
 def test_cached_chart_shows_new_figures_after_publish(superset_server, refreshed, tmp_path, monkeypatch):
@@ -114,7 +85,7 @@ def test_cached_chart_shows_new_figures_after_publish(superset_server, refreshed
 
         charts = len(admin.dashboard_charts(dashboard["id"]))
         copil = ACCOUNTS["copil"]  # the warm-up ran as the service account; the copil member must hit its cache
-        answers = _browser_chart_answers(superset_server.base_url, copil, superset_server.password_of(copil),
+        answers = chart_answers(superset_server.base_url, copil, superset_server.password_of(copil),
                                          dashboard["id"], charts)
         results = [res for body in answers for res in body.get("result", [])]
         assert len(answers) >= charts, f"{len(answers)} chart answers for {charts} charts"
