@@ -12,7 +12,7 @@ import pytest
 # (tests/test_portraits.py, test_dags.py, test_refresh.py's 64 case).
 os.environ.setdefault("OBS_PORTRAITS", "non")
 
-from tests.helpers import make_settings
+from tests.helpers import make_settings, query
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +34,8 @@ def portraits_archive(refreshed) -> dict:
     """The step after a publish (portraits de territoire, HTML only) on the session's warehouse, run once."""
     from observatoire.portraits.archive import publish_portraits
 
+    # the publication the portraits are made from (later tests may republish the session's warehouse)
+    (published_at,) = query(refreshed["settings"].warehouse_path, "select published_at from meta.publication")[0]
     summary = publish_portraits(refreshed["settings"], {"OBS_PORTRAITS": "html"})
     assert summary["statut"] == "générés", summary
-    return summary
+    return {**summary, "published_at": published_at}

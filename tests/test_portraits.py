@@ -106,8 +106,7 @@ def test_every_epci_and_territoire_d_action_of_the_gers_gets_one(refreshed, arch
         assert {p.stem for p in folder.glob("*.html")} - {"index"} == expected, diffusion
         index = (folder / "index.html").read_text(encoding="utf-8")
         assert all(f'href="{code}.html"' in index for code in expected)
-    (published_at,) = query(refreshed["settings"].warehouse_path, "select published_at from meta.publication")[0]
-    assert archive["publication"] == published_at.strftime("%Y%m%dT%H%M%SZ")
+    assert archive["publication"] == archive["published_at"].strftime("%Y%m%dT%H%M%SZ")
     assert (latest(refreshed, "public").parent / "portraits.json").is_file()
 
 
