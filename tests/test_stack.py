@@ -8,8 +8,10 @@ service account, so each scheduled publish invalidates and warms the dashboards 
   opening « Qualité des données » in headless Chromium then sees its figures through Superset's cache.
 - A broken file dropped in the inbox is published as a refusal on « Qualité des données » (read as a copil member
   with `force: false`), every other published table identical.
-- The stack stopped while `partner_intake` builds, then started again: the file is published exactly once, the
-  warehouse untouched in between, the writer lock released; then `stack.sh stop` leaves no process behind.
+- A file dropped right after a publish is picked up by the next `@continuous` run with no trigger; the stack
+  stopped while `partner_intake` builds it, then started again: the file is published exactly once, the
+  warehouse untouched in between, the writer lock released; idle runs are no more than one per sensor timeout
+  (14 min); then `stack.sh stop` leaves no process behind.
 
 Prints the latencies and the stack's resident memory (tests assert no time). The three tests share the module's
 stack and Superset, in this order.
