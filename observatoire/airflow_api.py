@@ -24,6 +24,7 @@ from urllib3.util.retry import Retry
 STACK_FILE = "stack.json"
 DAG_IDS = ("refresh", "partner_intake")
 PARIS = ZoneInfo("Europe/Paris")
+CONTINUOUS = "@continuous"
 
 
 class AirflowAPI:
@@ -158,7 +159,9 @@ def dag_summary(api: AirflowAPI, dag_id: str) -> dict:
             "run_id": last["dag_run_id"], "etat": last["state"], "type": last["run_type"],
             "debut": last.get("start_date"), "fin": last.get("end_date"),
         },
+        # a continuous DAG (partner_intake) has no next date: its next run starts when the current one ends
         "prochain_run": dag.get("next_dagrun_run_after"),
+        "en_continu": dag.get("timetable_summary") == CONTINUOUS,
     }
 
 
@@ -167,8 +170,10 @@ def format_summary(summary: dict) -> str:
     last_text = "aucun" if last is None else (
         f"{last['etat']} ({last['type']}, début {paris(last['debut'])}, fin {paris(last['fin'])})")
     pause = "  [EN PAUSE]" if summary["en_pause"] else ""
+    next_text = ("en continu (dès la fin du run en cours)" if summary.get("en_continu")
+                 else paris(summary["prochain_run"]))
     return (f"    - {summary['dag_id']:<15} dernier run : {last_text}\n"
-            f"      {'':<15} prochain run : {paris(summary['prochain_run'])}{pause}")
+            f"      {'':<15} prochain run : {next_text}{pause}")
 
 
 def stack_file(airflow_home: Path) -> Path:

@@ -8,7 +8,7 @@ import json
 import pytest
 import responses
 
-from observatoire.airflow_api import AirflowAPI, ensure_success, status_lines
+from observatoire.airflow_api import AirflowAPI, ensure_success, status_lines, write_stack_file
 
 URL = "http://127.0.0.1:9"
 
@@ -55,3 +55,20 @@ def test_unpause_survives_a_locked_sqlite_answer(api):
     answers = iter([(500, {}, "database is locked"), (200, {}, json.dumps({"is_paused": False}))])
     mock.add_callback(responses.PATCH, f"{URL}/api/v2/dags/refresh", callback=lambda _req: next(answers))
     assert client.unpause("refresh") == {"is_paused": False}
+
+
+def test_status_says_a_continuous_dag_runs_continuously_and_dates_the_nightly_one(api, tmp_path):
+    """`observatoire status`: partner_intake (@continuous) has no next date worth showing, refresh has 02:30."""
+    _, mock = api
+    passwords = tmp_path / "passwords.json"
+    passwords.write_text(json.dumps({"admin": "x"}))
+    write_stack_file(tmp_path, URL, "admin", str(passwords), str(tmp_path / "absent.pid"))
+    dags = {"refresh": ("30 2 * * *", "2026-12-02T01:30:00Z"),
+            "partner_intake": ("@continuous", "2026-12-01T14:07:12Z")}
+    for dag_id, (summary, next_run) in dags.items():
+        mock.get(f"{URL}/api/v2/dags/{dag_id}", json={"is_paused": False, "timetable_summary": summary,
+                                                      "next_dagrun_run_after": next_run})
+        mock.get(f"{URL}/api/v2/dags/{dag_id}/dagRuns", json={"dag_runs": [run(f"scheduled__{dag_id}", "success")]})
+    lines = "\n".join(status_lines(tmp_path)).splitlines()
+    next_runs = [line.split("prochain run : ")[1] for line in lines if "prochain run" in line]
+    assert next_runs == ["2026-12-02 02:30 CET", "en continu (dès la fin du run en cours)"]

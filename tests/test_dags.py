@@ -66,8 +66,10 @@ def test_refresh_dag_shape(dagbag):
 
 def test_partner_intake_dag_shape(dagbag):
     dag = dagbag.dags["partner_intake"]
-    assert dag.timetable.expression == "*/15 * * * *"
-    assert str(dag.timetable.timezone.name) == "Europe/Paris"
+    # a new run as soon as the previous one ends (ContinuousTimetable), one at a time: a sensor always waits
+    from airflow.sdk.definitions.timetables.simple import ContinuousTimetable
+
+    assert isinstance(dag.timetable, ContinuousTimetable) and dag.timetable.active_runs_limit == 1
     sensor = dag.get_task("wait_for_file")
     assert sensor.mode == "poke" and sensor.soft_fail and sensor.timeout < 15 * 60
     assert dag.get_task("ingest").upstream_task_ids == {"wait_for_file"}

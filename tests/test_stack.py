@@ -8,8 +8,10 @@ service account, so each scheduled publish invalidates and warms the dashboards 
   opening « Qualité des données » in headless Chromium then sees its figures through Superset's cache.
 - A broken file dropped in the inbox is published as a refusal on « Qualité des données » (read as a copil member
   with `force: false`), every other published table identical.
-- The stack stopped while `partner_intake` builds, then started again: the file is published exactly once, the
-  warehouse untouched in between, the writer lock released; then `stack.sh stop` leaves no process behind.
+- A file dropped right after a publish is picked up by the next `@continuous` run with no trigger; the stack
+  stopped while `partner_intake` builds it, then started again: the file is published exactly once, the
+  warehouse untouched in between, the writer lock released; idle runs are no more than one per sensor timeout
+  (14 min); then `stack.sh stop` leaves no process behind.
 
 Prints the latencies and the stack's resident memory (tests assert no time). The three tests share the module's
 stack and Superset, in this order.
@@ -233,9 +235,13 @@ def test_a_broken_file_is_published_as_a_refusal_and_nothing_else_changes(stack,
     assert receptions_read()["is_cached"]  # the copil member's answer now sits in Superset's cache
     previous = shutil.copyfile(settings.warehouse_path, tmp_path / "previous.duckdb")
     known = finished_runs(api)
-    dropped, _ = drop(stack["var"], "CAF32", name, BROKEN.encode())
+    last_publish = max(parse(r["end_date"]) for r in api.runs("partner_intake", limit=50) if r["end_date"]
+                       and r["dag_run_id"] in known and task_states(api, r["dag_run_id"]).get("publish") == "success")
+    dropped, dropped_at = drop(stack["var"], "CAF32", name, BROKEN.encode())
     run = wait_for_ingest_run(api, known, timeout_s=900)
-    assert run["state"] == "success"
+    print(f"\nbroken file dropped {(dropped_at - last_publish).total_seconds():.0f} s after the last publish -> "
+          f"its run {run['dag_run_id']} ended: {time.monotonic() - dropped:.1f} s")
+    assert run["state"] == "success" and run["run_type"] == "scheduled"  # a continuous run, nobody triggered it
     assert task_states(api, run["dag_run_id"])["publish"] == "success"
     assert published_dashboards(api, run["dag_run_id"])["statut"] == "rafraîchi"
     shown = [r for r in receptions_read()["data"] if r["fichier"] == name]
@@ -275,16 +281,17 @@ def test_stack_stopped_mid_build_loses_nothing_and_publishes_once(stack):
     before, published = query(settings.warehouse_path, history), sha256(settings.warehouse_path)
     name = "msa_indicateurs_2023_windows1252.csv"
     known = finished_runs(api)
-    if not [r for r in api.runs("partner_intake", limit=3) if r["state"] in {"queued", "running"}]:
-        # the previous test's run just published and the next quarter-hour slot may be 15 min away: start the
-        # run its sensor would be (what « Trigger » does in the UI); this test is about the stop, not the wait
-        api.call("POST", "dags/partner_intake/dagRuns", json={"logical_date": None})
-    drop(var, "MSA", name, (EXAMPLES / name).read_bytes())
+    # the previous test's run has just published: with @continuous the next run's sensor is already (or about
+    # to be) waiting, so nobody triggers anything
+    dropped, _ = drop(var, "MSA", name, (EXAMPLES / name).read_bytes())
     building = wait_for_task(api, known, "dbt_build", "running", timeout_s=600)
+    print(f"\nfile dropped right after a publish -> {building}'s dbt_build running: "
+          f"{time.monotonic() - dropped:.1f} s")
+    assert api.runs("partner_intake", limit=1)[0]["run_type"] == "scheduled"  # not triggered by hand
 
     stopped = time.monotonic()
     subprocess.run([str(STACK), "stop"], env=stack["env"], check=True, timeout=120)
-    print(f"\nstack stopped during {building}'s dbt_build in {time.monotonic() - stopped:.1f} s")
+    print(f"stack stopped during {building}'s dbt_build in {time.monotonic() - stopped:.1f} s")
     assert processes_using(var) == set()
     assert sha256(settings.warehouse_path) == published  # the published warehouse untouched
     assert not list(settings.warehouse_path.parent.glob(".*.tmp"))
@@ -308,6 +315,13 @@ def test_stack_stopped_mid_build_loses_nothing_and_publishes_once(stack):
                                               "where partenaire = 'MSA' and fichier = ?", [name])
     assert received == [("accepted",)]  # received once: not lost, not ingested twice
     assert not list((var / "inbox" / "MSA").iterdir())
+
+    runs = api.runs("partner_intake", limit=100)
+    span_min = (datetime.now(ZoneInfo("UTC")) - min(parse(r["run_after"]) for r in runs)).total_seconds() / 60
+    ingested = sum(1 for r in runs if task_states(api, r["dag_run_id"]).get("ingest") is not None)
+    print(f"partner_intake: {len(runs)} runs in {span_min:.0f} min, {ingested} of them ingested")
+    # continuous, yet an idle run lasts its sensor's 14-min timeout: no flood of runs in the metadata database
+    assert len(runs) - ingested <= 2 + span_min // 14, [(r["dag_run_id"], r["state"]) for r in runs]
 
     tree = processes_using(var)
     assert tree, "the stack's processes carry OBS_VAR_DIR"

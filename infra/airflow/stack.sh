@@ -33,7 +33,8 @@ export AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES=1
 export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="${AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL:-120}"
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-120}"
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
-# The inbox sensor of partner_intake pokes every OBS_INBOX_POKE_SECONDS (dags/partner_intake.py).
+# partner_intake is @continuous (a run always waits): its inbox sensor pokes every OBS_INBOX_POKE_SECONDS
+# (dags/partner_intake.py), so a dropped file is seen within that delay.
 export OBS_INBOX_POKE_SECONDS="${OBS_INBOX_POKE_SECONDS:-20}"
 # Simple auth manager: one admin, its password from the environment (never generated into a log).
 export AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
