@@ -63,13 +63,14 @@ BROKEN = (  # a commune code of four digits: refused whole, with a French report
 
 
 def processes_using(var_dir: Path) -> set[int]:
-    """Every live process whose environment names this working area (the stack exports OBS_VAR_DIR)."""
-    marker = f"OBS_VAR_DIR={var_dir}".encode()
+    """Every live process of this working area: its environment names it (the stack exports OBS_VAR_DIR), or it
+    works in it (the LocalExecutor's task processes, whose environment the task runner rebuilds)."""
+    marker, real = f"OBS_VAR_DIR={var_dir}".encode(), var_dir.resolve()
     found = set()
-    for environ in Path("/proc").glob("[0-9]*/environ"):
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            if marker in environ.read_bytes().split(b"\0"):
-                found.add(int(environ.parent.name))
+            if marker in (proc / "environ").read_bytes().split(b"\0") or Path(os.readlink(proc / "cwd")) == real:
+                found.add(int(proc.name))
         except OSError:
             continue
     return found - {os.getpid()}

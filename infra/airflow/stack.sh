@@ -46,6 +46,30 @@ supervisord_pid() { cat "$OBS_STACK_DIR/supervisord.pid" 2>/dev/null; }
 running() { local pid; pid="$(supervisord_pid)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 api() { python -m observatoire.airflow_api "$@"; }
 
+# The LocalExecutor's task processes (`airflow worker -- <id>`) run in a session of their own: supervisord's
+# shutdown does not reach them, and the continuous inbox sensor would go on poking. Stop those working in this
+# stack's var/ (their working directory): TERM, then KILL after 10 s (the task runner ignores TERM while it waits).
+task_processes() {
+  local var p
+  var="$(cd "$OBS_VAR_DIR" && pwd -P)"
+  for p in $(pgrep -f '^airflow worker -- ' || true); do
+    [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$var" ] && echo "$p"
+  done
+  return 0
+}
+
+stop_task_processes() {
+  local left
+  left="$(task_processes)"
+  [ -n "$left" ] || return 0
+  kill $left 2>/dev/null || true
+  for _ in $(seq 1 20); do left="$(task_processes)"; [ -n "$left" ] || return 0; sleep 0.5; done
+  kill -9 $left 2>/dev/null || true
+  for _ in $(seq 1 20); do [ -n "$(task_processes)" ] || return 0; sleep 0.5; done
+  echo "processus de tâche Airflow encore actifs : $(task_processes | tr '\n' ' ')" >&2
+  return 1
+}
+
 case "${1:-start}" in
   start)
     : "${AIRFLOW_ADMIN_PASSWORD:?AIRFLOW_ADMIN_PASSWORD manquant (make demo le génère dans var/demo.env)}"
@@ -75,6 +99,7 @@ PY
     ctl shutdown >/dev/null
     for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$pid" 2>/dev/null; then echo "supervisord (pid $pid) ne s'arrête pas" >&2; exit 1; fi
+    stop_task_processes
     rm -f "$AIRFLOW_HOME/stack.json"
     echo "Airflow : arrêté (supervisord pid $pid)" >&2
     ;;
