@@ -23,7 +23,7 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from observatoire.config import load_settings  # noqa: E402
+from core.settings import load_settings  # noqa: E402
 from observatoire.portraits import DIFFUSIONS, Portraitiste  # noqa: E402
 from observatoire.portraits.generate import print_pdfs  # noqa: E402
 

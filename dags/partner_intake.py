@@ -24,13 +24,13 @@ Orchestration only: `ingest` calls `observatoire.intake.ingest_partner_inbox` (t
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, PokeReturnValue, dag, get_current_context, task
 
-from observatoire.lock import WRITER_POOL
+from core.lock import WRITER_POOL
+from core.settings import load_settings
 
 PARTENAIRES_LANDING = Asset(
     name="partenaires_landing",
@@ -48,7 +48,7 @@ PARTENAIRES_LANDING = Asset(
     catchup=False,
     max_active_runs=1,
     default_args={
-        "retries": int(os.environ.get("OBS_DAG_RETRIES", "2")),
+        "retries": load_settings().dag_retries,
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": True,
     },
@@ -60,12 +60,12 @@ def partner_intake():
     # OBS_INBOX_POKE_SECONDS: how often the inbox is looked at (60 s; the local stack sets it lower).
     # Poke mode: under a running Airflow 3.3 scheduler, reschedule mode fails the sensor now and then when a
     # poke's late "success" reaches the scheduler after the next poke was queued (apache/airflow#71172).
-    @task.sensor(poke_interval=int(os.environ.get("OBS_INBOX_POKE_SECONDS", "60")), timeout=14 * 60,
+    @task.sensor(poke_interval=load_settings().inbox_poke_seconds, timeout=14 * 60,
                  mode="poke", soft_fail=True)
     def wait_for_file() -> PokeReturnValue:
         """Done when the inbox holds a file, or when received files are not published yet (a run stopped
         before its publish): one directory listing and one fingerprint of the inputs per poke."""
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.intake import inbox_files, unpublished_fingerprint
 
         settings = load_settings()
@@ -75,7 +75,7 @@ def partner_intake():
 
     @task(outlets=[PARTENAIRES_LANDING], pool=WRITER_POOL)  # writes the landing tables under the writer lock
     def ingest(waiting: int) -> list[dict]:
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.intake import ingest_partner_inbox
 
         return ingest_partner_inbox(load_settings(), examples=False)
@@ -85,14 +85,14 @@ def partner_intake():
         """Rebuild when the inputs differ from the published warehouse's: a file accepted, or refused (its
         reception is shown on « Qualité des données »), now or by a run stopped before its publish. A
         duplicate changes nothing; with nothing published yet, the first refresh publishes."""
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.intake import unpublished_fingerprint
 
         return unpublished_fingerprint(load_settings()) is not None
 
     @task(retries=0, pool=WRITER_POOL)
     def dbt_build() -> dict:
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.fingerprint import inputs_fingerprint
         from observatoire.intake import published_sources
         from observatoire.refresh import build, new_build_path
@@ -104,7 +104,7 @@ def partner_intake():
 
     @task(pool=WRITER_POOL)
     def publish(build_summary: dict) -> dict:
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.intake import published_sources
         from observatoire.refresh import publish_build
 
@@ -114,7 +114,7 @@ def partner_intake():
     @task(retries=0)  # after the publish, outside the pool (reads only); never fails: a warning instead
     def portraits(published: dict) -> dict:
         """Portraits de territoire of the published warehouse, archived per publication (observatoire/portraits)."""
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.portraits.archive import publish_portraits
 
         return publish_portraits(load_settings())

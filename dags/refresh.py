@@ -14,13 +14,13 @@ Orchestration only: every task calls a function of `observatoire.refresh`, the s
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from observatoire.lock import WRITER_POOL
+from core.lock import WRITER_POOL
+from core.settings import load_settings
 
 
 def _notify_failure(context) -> None:
@@ -36,7 +36,7 @@ def _notify_failure(context) -> None:
     catchup=False,
     max_active_runs=1,
     default_args={
-        "retries": int(os.environ.get("OBS_DAG_RETRIES", "2")),  # 0 in end-to-end tests: fail fast
+        "retries": load_settings().dag_retries,  # 0 in end-to-end tests: fail fast
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,
         # once a task has failed for good: log + webhook/e-mail when OBS_NOTIFY_* is set (observatoire/notify.py)
@@ -57,7 +57,7 @@ def refresh():
 
     @task(pool=WRITER_POOL)  # the extract writes the landing files under the writer lock
     def extract(source: str) -> dict:
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.refresh import extract_sources
 
         (result,) = extract_sources(load_settings(), sources=[source])
@@ -66,7 +66,7 @@ def refresh():
     @task(pool=WRITER_POOL)  # writes the partners' landing tables under the writer lock
     def ingest_partners() -> list[dict]:
         """Partners' inbox first: a refused file is quarantined with its report and does not stop the night."""
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.refresh import ingest_partners as ingest
 
         return ingest(load_settings(), progress=print)
@@ -75,14 +75,14 @@ def refresh():
     def check_inputs(sources: list[dict], partners: list[dict]) -> str | None:
         """The inputs' fingerprint, or None (build and publish skipped) when the published warehouse was built
         from the same inputs; the check is recorded either way."""
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.refresh import check_inputs as check
 
         return check(load_settings(), list(sources), force=bool(get_current_context()["params"]["force"]))
 
     @task(retries=0, pool=WRITER_POOL)  # a failing dbt test is a data problem, not a transient one
     def dbt_build(fingerprint: str) -> dict:
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.refresh import build, new_build_path
 
         settings = load_settings()
@@ -91,7 +91,7 @@ def refresh():
 
     @task(pool=WRITER_POOL)
     def publish(build_summary: dict, sources: list[dict]) -> dict:
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.notify import notify_stale_sources
         from observatoire.refresh import publish_build
 
@@ -103,7 +103,7 @@ def refresh():
     @task(retries=0)  # after the publish, outside the pool (reads only); never fails: a warning instead
     def portraits(published: dict) -> dict:
         """Portraits de territoire of the published warehouse, archived per publication (observatoire/portraits)."""
-        from observatoire.config import load_settings
+        from core.settings import load_settings
         from observatoire.portraits.archive import publish_portraits
 
         return publish_portraits(load_settings())

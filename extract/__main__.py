@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+from core.settings import load_settings
 from extract.run import ExtractError, extract_all
-from observatoire.config import load_settings
 
 
 def main(argv: list[str]) -> int:

@@ -1,15 +1,13 @@
 """Raw zone and landing writer (docs/contracts.md §1 and §2).
 
 raw/<source>/<sha256>/<file name as received>, one JSON line per new fetch in raw/_fetches.jsonl.
-Bytes already stored add nothing. Landing files are derived data, rewritten whole through a temp file.
+Bytes already stored add nothing. Landing files are derived data, rewritten whole and atomically (core.files).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+# Re-exported: extract.run and observatoire.fingerprint call raw.atomic_write and raw.file_sha256.
+from core.files import atomic_path, atomic_write, file_sha256  # noqa: F401
 
 MANIFEST = "_fetches.jsonl"
 
@@ -29,24 +30,6 @@ class RawFile:
     fetched_at: str
     origin: str
     changed: bool  # True when these bytes were new to the raw zone
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then os.replace it: readers see the old or the new bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def sql_literal(path: Path | str) -> str:
@@ -88,19 +71,12 @@ LANDING_KEYS = "_landing_keys.json"
 
 
 def write_landing(frame: pd.DataFrame, landing_dir: Path, source: str, sha256: str, key: str = "") -> Path:
-    """Write landing/<source>.parquet with a `_sha256` column, via a temp file and os.replace; then record `key`
+    """Write landing/<source>.parquet with a `_sha256` column, atomically (core.files); then record `key`
     (the parquet file first: a run killed in between leaves an outdated key, which only means parsing again)."""
     table = pa.Table.from_pandas(frame.assign(_sha256=sha256), preserve_index=False)
-    landing_dir.mkdir(parents=True, exist_ok=True)
     target = landing_dir / f"{source}.parquet"
-    fd, tmp = tempfile.mkstemp(dir=landing_dir, prefix=f".{source}-", suffix=".parquet")
-    os.close(fd)
-    try:
+    with atomic_path(target, suffix=".parquet") as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     keys = _landing_keys(landing_dir)
     if keys.get(source) != (key or None):
         keys = {k: v for k, v in (keys | {source: key}).items() if v}

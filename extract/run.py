@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,10 +15,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import requests
 
+from core.settings import REPO_ROOT, Settings
 from extract import raw
 from extract.http import get, make_session
 from extract.registry import SOURCES, Fetched, Source
-from observatoire.config import REPO_ROOT, Settings
 
 # Contract "int" columns (years, codes of movement, age bounds) land as 32-bit integers; counts stay 64-bit.
 INT32_COLUMNS = ("millesime", "annee", "annee_vigueur", "mod", "age_min", "age_max")
@@ -257,10 +256,10 @@ def describe(result: dict) -> str:
 def extract_with_retries(name: str, settings: Settings, session: requests.Session | None = None) -> dict:
     """`extract_source`, tried OBS_EXTRACT_ATTEMPTS times [3]: HTTP errors are already retried by the session,
     this also retries an answer that cannot be parsed (truncated file, HTML error page served with 200)."""
-    attempts = max(1, int(os.environ.get("OBS_EXTRACT_ATTEMPTS", "3")))
+    attempts = max(1, settings.extract_attempts)
     if settings.mode != "online" or SOURCES[name].local_file is not None:
         attempts = 1  # a snapshot or a local file gives the same bytes again: no point retrying
-    delay = float(os.environ.get("OBS_EXTRACT_RETRY_DELAY_S", "20"))
+    delay = settings.extract_retry_delay_s
     for attempt in range(1, attempts + 1):
         try:
             return extract_source(name, settings, session)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from datetime import datetime
@@ -20,6 +19,8 @@ from zoneinfo import ZoneInfo
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from core.settings import Settings, load_settings
 
 STACK_FILE = "stack.json"
 DAG_IDS = ("refresh", "partner_intake")
@@ -195,8 +196,8 @@ def from_stack_file(airflow_home: Path) -> AirflowAPI | None:
     return AirflowAPI(info["url"], info["username"], passwords[info["username"]])
 
 
-def default_airflow_home(var_dir: Path) -> Path:
-    return Path(os.environ.get("AIRFLOW_HOME") or var_dir / "airflow")
+def default_airflow_home(settings: Settings) -> Path:
+    return settings.airflow_home or settings.var_dir / "airflow"
 
 
 def status_lines(airflow_home: Path) -> list[str]:
@@ -221,9 +222,16 @@ def memory(airflow_home: Path) -> str:
     return f" — {count} processus, {kib / 1024:.0f} Mio résidents" if count else ""
 
 
-def _env_api(url: str) -> AirflowAPI:
-    username = os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(":")[0]
-    return AirflowAPI(url, username, os.environ["AIRFLOW_ADMIN_PASSWORD"])
+def _stack_value(value: Path | str | None, name: str) -> Path | str:
+    """A variable infra/airflow/stack.sh sets for this command; absent: a French error saying so."""
+    if not value:
+        raise SystemExit(f"{name} absent : cette commande est lancée par infra/airflow/stack.sh, qui le définit.")
+    return value
+
+
+def _env_api(url: str, settings: Settings) -> AirflowAPI:
+    username = str(_stack_value(settings.airflow_users, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS")).split(":")[0]
+    return AirflowAPI(url, username, str(_stack_value(settings.airflow_admin_password, "AIRFLOW_ADMIN_PASSWORD")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,19 +246,21 @@ def main(argv: list[str] | None = None) -> int:
     wait.add_argument("--api-only", action="store_true", help="attendre seulement que l'API réponde")
     sub.add_parser("status", help="dernier et prochain run de chaque DAG")
     args = parser.parse_args(argv)
-    home = Path(os.environ["AIRFLOW_HOME"])
+    settings = load_settings()
+    home = Path(_stack_value(settings.airflow_home, "AIRFLOW_HOME"))
     if args.command == "status":
         print("\n".join(status_lines(home)))
         return 0
-    api = _env_api(args.url)
+    api = _env_api(args.url, settings)
     wait_ready(api, args.unpause or DAG_IDS, args.timeout, api_only=args.api_only)
     if args.api_only:
         return 0
     for dag_id in args.unpause:
         api.unpause(dag_id)
     write_stack_file(home, api.url, api.credentials["username"],
-                     os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"],
-                     str(Path(os.environ["OBS_STACK_DIR"]) / "supervisord.pid"))
+                     str(_stack_value(settings.airflow_passwords_file,
+                                      "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")),
+                     str(Path(_stack_value(settings.stack_dir, "OBS_STACK_DIR")) / "supervisord.pid"))
     if args.until_success:
         run = ensure_success(api, args.until_success, args.run_timeout)
         print(f"{args.until_success} : {run['dag_run_id']} réussi", file=sys.stderr)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-from observatoire.config import SCOPES, ConfigError, load_settings
+from core.settings import SCOPES, ConfigError, load_settings
 
 _STARTED = time.monotonic()
 
@@ -21,13 +20,7 @@ def _progress(message: str) -> None:
 def cmd_refresh(args: argparse.Namespace) -> int:
     from observatoire.refresh import refresh
 
-    env = dict(os.environ)
-    env["OBS_MODE"] = args.mode
-    if args.departement:
-        env["OBS_DEPARTEMENT"] = args.departement
-    if args.scope:
-        env["OBS_SCOPE"] = args.scope
-    settings = load_settings(env)
+    settings = load_settings(OBS_MODE=args.mode, OBS_DEPARTEMENT=args.departement or None, OBS_SCOPE=args.scope)
     try:
         result = refresh(settings, progress=_progress, force=args.force)
     except Exception as exc:
@@ -35,7 +28,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
         notify(f"Échec du rafraîchissement ({settings.mode}, département {settings.departement}, "
                f"périmètre {settings.scope})",
-               f"{type(exc).__name__}: {exc}"[:4000], env=env)
+               f"{type(exc).__name__}: {exc}"[:4000], settings=settings)
         raise
     from observatoire.notify import notify_stale_sources
 
@@ -155,7 +148,7 @@ def _print_airflow(settings) -> None:
     """The local Airflow stack (infra/airflow/stack.sh), read through its REST API: each DAG's last and next run."""
     from observatoire.airflow_api import default_airflow_home, status_lines
 
-    print("\n".join(status_lines(default_airflow_home(settings.var_dir))))
+    print("\n".join(status_lines(default_airflow_home(settings))))
 
 
 def _print_receptions(settings) -> None:
@@ -186,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="instantané embarqué (défaut)")
     mode.add_argument("--online", dest="mode", action="store_const", const="online",
                       help="API publiques (réseau requis)")
-    p_refresh.set_defaults(mode=os.environ.get("OBS_MODE", "offline"), func=cmd_refresh)
+    p_refresh.set_defaults(mode=None, func=cmd_refresh)  # None: OBS_MODE, else offline
     p_refresh.add_argument("--departement", help="code du département (défaut : OBS_DEPARTEMENT ou 32)")
     p_refresh.add_argument("--force", action="store_true",
                            help="reconstruire et publier même si aucune entrée n'a changé depuis la publication")
@@ -232,9 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # every known failure class carries a French, actionable message
+        from core.lock import LockTimeout
         from extract.run import ExtractError
         from observatoire.dbt_build import BuildFailed
-        from observatoire.lock import LockTimeout
         from observatoire.portraits import PortraitError
         from observatoire.publish import PublishRefused
 

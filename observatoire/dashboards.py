@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from datetime import UTC, datetime
@@ -34,6 +33,8 @@ from typing import Any
 
 import requests
 from playwright.sync_api import Error as PlaywrightError
+
+from core.settings import Settings, load_settings
 
 log = logging.getLogger("observatoire.dashboards")
 
@@ -95,27 +96,27 @@ class Superset:
         self._call("put", f"/api/v1/dataset/{dataset_id}", json={"extra": json.dumps(extra)})
 
 
-def refresh_dashboards(env: dict[str, str] | None = None) -> dict[str, Any]:
+def refresh_dashboards(settings: Settings | None = None) -> dict[str, Any]:
     """Invalidate then warm; never raises: a failure is a French warning, the publish stands."""
-    env = dict(os.environ if env is None else env)
-    url = env.get("SUPERSET_URL", "").strip()
+    settings = settings or load_settings()
+    url = settings.superset_url.strip()
     if not url:
         log.warning("Superset non configuré (SUPERSET_URL vide) : cache des tableaux de bord non vidé ; ils "
                     "montreront les chiffres précédents jusqu'à expiration du cache (24 h).")
         return {"statut": "non configuré"}
     started = time.monotonic()
     try:
-        superset = Superset(url, env.get("SUPERSET_SERVICE_USER", ""), env.get("SUPERSET_SERVICE_PASSWORD", ""))
+        superset = Superset(url, settings.superset_service_user, settings.superset_service_password)
         datasets = invalidate(superset)
         invalidated_s = round(time.monotonic() - started, 1)
-        warmed = warm_dashboards(superset, env.get("OBS_CHROMIUM", "/usr/bin/chromium"))
+        warmed = warm_dashboards(superset, settings.chromium)
     except (requests.RequestException, SupersetUnavailable, PlaywrightError) as exc:
         from observatoire.notify import notify
 
         notify("Tableaux de bord non rafraîchis après la publication",
                f"Superset ({url}) : {exc}. L'entrepôt est bien publié ; les tableaux de bord montrent les "
                "chiffres précédents jusqu'à expiration du cache (24 h) ou jusqu'au prochain rafraîchissement.",
-               level="warning", env=env)
+               level="warning", settings=settings)
         return {"statut": "injoignable", "erreur": str(exc)}
     summary = {"statut": "rafraîchi", "jeux_de_donnees": len(datasets), "invalidation_s": invalidated_s,
                "prechauffage": warmed, "total_s": round(time.monotonic() - started, 1)}

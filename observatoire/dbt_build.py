@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from core.files import atomic_path
+from core.settings import Settings
 from extract.raw import sql_literal
-from observatoire.config import Settings
 
 AUDIT_FILE = "build_ok.json"  # written next to the build file only when every node and test passed
 SNAPSHOT_SCHEMA = "snapshots"  # dbt snapshots (history of the CTG action plan), see dbt_project/snapshots/
@@ -129,9 +130,8 @@ def save_snapshots(settings: Settings, build_path: Path) -> dict[str, int]:
         for name in names:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{name}.parquet"
-            tmp = folder / f".{name}.{os.getpid()}.tmp.parquet"
-            con.execute(f"copy {SNAPSHOT_SCHEMA}.\"{name}\" to {sql_literal(tmp)} (format parquet)")
-            os.replace(tmp, target)
+            with atomic_path(target, suffix=".parquet") as tmp:
+                con.execute(f"copy {SNAPSHOT_SCHEMA}.\"{name}\" to {sql_literal(tmp)} (format parquet)")
             counts[name] = con.execute(f'select count(*) from {SNAPSHOT_SCHEMA}."{name}"').fetchone()[0]
     finally:
         con.close()

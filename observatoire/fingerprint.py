@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.settings import REPO_ROOT, Settings
 from extract import raw
 from extract.run import FRESHNESS_LANDING
-from observatoire.config import REPO_ROOT, Settings
 
 VERIFICATION_FILE = "verification.json"
 _DBT_SKIPPED = {"target", "logs", "dbt_packages"}  # dbt's own outputs, not inputs

@@ -12,10 +12,10 @@ and the `partner_intake` DAG. The intake itself (validation, archive, quarantine
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from observatoire.config import REPO_ROOT, Settings
+from core.files import atomic_path
+from core.settings import REPO_ROOT, Settings
 
 EXAMPLES_DIR = REPO_ROOT / "data" / "examples" / "partenaires"
 # Example file -> partner code, for the offline demonstration of the Gers (codes are the Gers' own).
@@ -40,9 +40,9 @@ def ingest_partner_file(path: Path | str, partner: str, kind: str | None, settin
     return result
 
 
-def examples_enabled(settings: Settings, env: dict[str, str] | None = None) -> bool:
+def examples_enabled(settings: Settings) -> bool:
     """OBS_PARTNER_EXAMPLES: 'auto' (default: offline mode and département 32), 'yes' or 'no'."""
-    value = (env if env is not None else os.environ).get("OBS_PARTNER_EXAMPLES", "auto").strip().lower()
+    value = settings.partner_examples.strip().lower()
     if value in {"yes", "oui", "1", "true"}:
         return True
     if value in {"no", "non", "0", "false"}:
@@ -117,9 +117,8 @@ def ensure_partner_landing(settings: Settings) -> list[Path]:
         path = settings.landing_dir / f"partenaires_{kind}.parquet"
         if not path.exists():
             schema = landing_schema(contract)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            pq.write_table(schema.empty_table(), tmp)
-            os.replace(tmp, path)
+            with atomic_path(path, suffix=".parquet") as tmp:
+                pq.write_table(schema.empty_table(), tmp)
             created.append(path)
     if not (settings.landing_dir / RECEPTIONS).exists():
         _write_receptions(settings)  # an empty log when nothing was ever received
@@ -144,9 +143,7 @@ def receptions_summary(settings: Settings) -> list[dict]:
 
 def inbox_files(settings: Settings) -> list[Path]:
     """Files waiting in the inbox (`<inbox>/<partner>/<file>`, or misplaced at its root); hidden ones ignored."""
-    from extract.partners.reference import inbox_dir
-
-    root = inbox_dir(settings)
+    root = settings.inbox_dir
     if not root.is_dir():
         return []
     found = []

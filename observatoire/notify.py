@@ -13,23 +13,28 @@ A notifier that fails is logged and never hides the original error.
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import socket
 import ssl
 from email.message import EmailMessage
 
+from core.settings import ConfigError, Settings, load_settings
+
 log = logging.getLogger("observatoire.notify")
 
 
-def notify(title: str, details: str = "", level: str = "error", env: dict[str, str] | None = None) -> list[str]:
+def notify(title: str, details: str = "", level: str = "error", settings: Settings | None = None) -> list[str]:
     """Send the alert through every configured channel; return the channels that succeeded ('log' first)."""
-    env = dict(os.environ if env is None else env)
-    departement = env.get("OBS_DEPARTEMENT", "32")
     (log.error if level == "error" else log.warning)("%s\n%s", title, details)
     sent = ["log"]
+    try:
+        settings = settings or load_settings()
+    except ConfigError as exc:  # the alert is logged above; a configuration mistake must not hide it
+        log.error("Alerte envoyée au journal seulement, configuration invalide : %s", exc)
+        return sent
+    departement = settings.departement
     text = f"[Observatoire {departement}] {title}" + (f"\n{details}" if details else "")
-    webhook = env.get("OBS_NOTIFY_WEBHOOK", "").strip()
+    webhook = settings.notify_webhook.strip()
     if webhook:
         try:
             import requests
@@ -41,26 +46,26 @@ def notify(title: str, details: str = "", level: str = "error", env: dict[str, s
             sent.append("webhook")
         except Exception as exc:  # noqa: BLE001 - alerting must not mask the failure it reports
             log.error("Alerte non envoyée au webhook : %s", exc)
-    host = env.get("OBS_NOTIFY_SMTP_HOST", "").strip()
+    host = settings.notify_smtp_host.strip()
     if host:
         try:
-            _send_mail(env, host, f"[Observatoire {departement}] {title}", text)
+            _send_mail(settings, host, f"[Observatoire {departement}] {title}", text)
             sent.append("email")
         except Exception as exc:  # noqa: BLE001
             log.error("Alerte non envoyée par courriel (%s) : %s", host, exc)
     return sent
 
 
-def _send_mail(env: dict[str, str], host: str, subject: str, body: str) -> None:
-    port = int(env.get("OBS_NOTIFY_SMTP_PORT") or 587)
-    recipients = [r.strip() for r in env.get("OBS_NOTIFY_SMTP_TO", "").split(",") if r.strip()]
+def _send_mail(settings: Settings, host: str, subject: str, body: str) -> None:
+    port = settings.notify_smtp_port
+    recipients = [r.strip() for r in settings.notify_smtp_to.split(",") if r.strip()]
     if not recipients:
         raise ValueError("OBS_NOTIFY_SMTP_TO est vide")
     message = EmailMessage()
-    message["Subject"], message["From"] = subject, env.get("OBS_NOTIFY_SMTP_FROM") or recipients[0]
+    message["Subject"], message["From"] = subject, settings.notify_smtp_from or recipients[0]
     message["To"] = ", ".join(recipients)
     message.set_content(body)
-    starttls = port != 465 and _starttls(env, port)
+    starttls = port != 465 and _starttls(settings, port)
     tls = ssl.create_default_context()  # verifies the server's certificate and name (system CAs, SSL_CERT_FILE)
     if port == 465:
         smtp = smtplib.SMTP_SSL(host, port, timeout=30, context=tls)
@@ -69,14 +74,14 @@ def _send_mail(env: dict[str, str], host: str, subject: str, body: str) -> None:
     with smtp:
         if starttls:
             smtp.starttls(context=tls)
-        if env.get("OBS_NOTIFY_SMTP_USER"):
-            smtp.login(env["OBS_NOTIFY_SMTP_USER"], env.get("OBS_NOTIFY_SMTP_PASSWORD", ""))
+        if settings.notify_smtp_user:
+            smtp.login(settings.notify_smtp_user, settings.notify_smtp_password)
         smtp.send_message(message)
 
 
-def _starttls(env: dict[str, str], port: int) -> bool:
+def _starttls(settings: Settings, port: int) -> bool:
     """OBS_NOTIFY_SMTP_STARTTLS: 1 or 0; when empty, STARTTLS unless the port is 25 (plain relay) or 465."""
-    value = env.get("OBS_NOTIFY_SMTP_STARTTLS", "").strip().lower()
+    value = settings.notify_smtp_starttls.strip().lower()
     if not value:
         return port not in (25, 465)
     if value in {"1", "true", "yes", "oui"}:
@@ -109,7 +114,7 @@ def indicators_of(source: str) -> list[str]:
     """The catalog indicators fed by `source` (dbt seed indicateurs, column sources_extraction)."""
     import csv
 
-    from observatoire.config import REPO_ROOT
+    from core.settings import REPO_ROOT
 
     with (REPO_ROOT / "dbt_project" / "seeds" / "indicateurs.csv").open(encoding="utf-8", newline="") as handle:
         return [row["code_indicateur"] for row in csv.DictReader(handle)

@@ -8,12 +8,12 @@ warehouse, never a half-written one. Any failure before the rename leaves the pu
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from core.files import atomic_path
 from extract.raw import sql_literal
 from observatoire.dbt_build import AUDIT_FILE
 
@@ -37,16 +37,10 @@ def publish(build_path: Path, warehouse_path: Path, publication: dict, sources: 
         raise PublishRefused(
             f"{build_path} n'a pas passé tous ses tests dbt ({AUDIT_FILE} absent) : rien n'est publié."
         )
-    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = warehouse_path.with_name(f".{warehouse_path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
+    with atomic_path(warehouse_path) as tmp:
         tables = _copy_marts(build_path, tmp, publication, sources)
         _record_publication(tmp, warehouse_path, build_path)
         _check(tmp)
-        os.replace(tmp, warehouse_path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return {"warehouse_path": str(warehouse_path), "tables": tables}
 
 

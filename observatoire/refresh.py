@@ -15,11 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from observatoire.config import Settings
+from core.lock import writer_lock
+from core.settings import Settings
 from observatoire.dashboards import refresh_dashboards
 from observatoire.dbt_build import run_dbt_build
 from observatoire.fingerprint import inputs_fingerprint, published_fingerprint, record_verification
-from observatoire.lock import writer_lock
 from observatoire.portraits.archive import portraits_line, publish_portraits
 from observatoire.publish import publish, remove_leftovers
 

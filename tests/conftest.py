@@ -36,6 +36,6 @@ def portraits_archive(refreshed) -> dict:
 
     # the publication the portraits are made from (later tests may republish the session's warehouse)
     (published_at,) = query(refreshed["settings"].warehouse_path, "select published_at from meta.publication")[0]
-    summary = publish_portraits(refreshed["settings"], {"OBS_PORTRAITS": "html"})
+    summary = publish_portraits(refreshed["settings"].model_copy(update={"portraits": "html"}))
     assert summary["statut"] == "générés", summary
     return {**summary, "published_at": published_at}

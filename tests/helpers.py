@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatoire.config import REPO_ROOT, Settings, load_settings
+from core.settings import REPO_ROOT, Settings, load_settings
 
 
 def make_settings(var_dir: Path, departement: str = "32", **extra: str) -> Settings:

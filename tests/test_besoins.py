@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 import duckdb
 import pytest
 
-from observatoire.config import REPO_ROOT
+from core.settings import REPO_ROOT
 
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"

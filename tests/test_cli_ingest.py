@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from observatoire.config import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.helpers import make_settings, sha256
 from tests.partners.helpers import EXAMPLES
 

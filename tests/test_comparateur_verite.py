@@ -13,7 +13,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from observatoire.config import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.helpers import query
 
 ZIP = REPO_ROOT / "data/snapshot/insee_comparateur_communes/base_cc_comparateur_csv.zip"

@@ -26,7 +26,7 @@ import jsonschema
 import pytest
 import yaml
 
-from observatoire.config import REPO_ROOT, load_settings
+from core.settings import REPO_ROOT, load_settings
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 SCHEMA = REPO_ROOT / "infra" / "docker" / "compose-spec.schema.json"
@@ -195,7 +195,7 @@ def mount_source(service: dict, path: PurePosixPath) -> str | None:
 
 
 def shared_paths(environment: dict) -> dict[str, PurePosixPath]:
-    """Every file the tasks share through var/, as observatoire.config computes it from the service's environment."""
+    """Every file the tasks share through var/, as core.settings computes it from the service's environment."""
     settings = load_settings({k: v for k, v in environment.items() if k.startswith("OBS_")})
     var = settings.var_dir
     return {

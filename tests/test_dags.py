@@ -11,11 +11,11 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from observatoire.config import REPO_ROOT
-from observatoire.lock import WRITER_POOL
+from core.lock import WRITER_POOL
+from core.settings import REPO_ROOT
 from tests.helpers import query
 
-# tasks that write var/ or the warehouse under observatoire.lock.writer_lock
+# tasks that write var/ or the warehouse under core.lock.writer_lock
 WRITERS = {"refresh": {"extract", "ingest_partners", "check_inputs", "dbt_build", "publish"},
            "partner_intake": {"ingest", "dbt_build", "publish"}}
 

@@ -8,7 +8,7 @@ import importlib.util
 
 import pytest
 
-from observatoire.config import REPO_ROOT
+from core.settings import REPO_ROOT
 
 _spec = importlib.util.spec_from_file_location("check_project", REPO_ROOT / "dbt_project/scripts/check_project.py")
 check_project = importlib.util.module_from_spec(_spec)

@@ -1,17 +1,21 @@
 """Every environment variable the code reads is documented in .env.example and reaches the containers that run it.
 
 The variables are found in the code itself, not listed by hand:
-- Python (observatoire/, extract/, dags/, infra/, dbt_project/scripts/): `os.environ[...]`, `os.environ.get(...)`,
-  `os.getenv(...)`, and the config module's style — a call or a subscript on an environment mapping (`env.get("X")`,
-  `env["X"]`, `_path(env, "X", ...)`); a name bound to a module-level string constant is resolved (TOKEN_ENV);
+- the pipeline's settings object (core/settings.py `Settings`, the one module of the pipeline that reads the
+  environment, tests/test_import_graph.py): the variable name of each of its fields; fields marked `local_only` are
+  read on a workstation only (the local Airflow stack);
+- other Python (infra/, dbt_project/scripts/, and any module that would read on its own): `os.environ[...]`,
+  `os.environ.get(...)`, `os.getenv(...)`, the Superset side's `env("X", default)` (infra/superset/superset_env.py),
+  and a call or a subscript on an environment mapping (`env.get("X")`, `env["X"]`, `_path(env, "X", ...)`); a name
+  bound to a module-level string constant is resolved (TOKEN_ENV);
 - shell (infra/**/*.sh): `${X}`, `${X:-default}`, `$X` for names the script does not assign itself, and the
   `os.environ["X"]` of an embedded Python here-document;
 - dbt: `env_var('X')` in profiles, sources and models, except the variables the pipeline sets for dbt itself
   (Settings.dbt_env).
-Which container runs which code: the pipeline image (every Airflow service) runs observatoire/, extract/, dags/, the
-dbt project and infra/docker/airflow-init.sh; the Superset image (superset, superset-init) runs infra/superset/ (its
-config, init, import and the tools they call) and infra/docker/superset-init.sh. A container receives a variable
-through its `environment:` in docker-compose.yml or an `ENV` of its Dockerfile.
+Which container runs which code: the pipeline image (every Airflow service) runs core/, observatoire/, extract/,
+dags/, the dbt project and infra/docker/airflow-init.sh; the Superset image (superset, superset-init) runs
+infra/superset/ (its config, init, import and the tools they call) and infra/docker/superset-init.sh. A container
+receives a variable through its `environment:` in docker-compose.yml or an `ENV` of its Dockerfile.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from observatoire.config import REPO_ROOT, load_settings
+from core.settings import REPO_ROOT, Settings, load_settings
 from tests.test_compose import COMPOSE, ENV_EXAMPLE, read_env_file
 
+SETTINGS_FILE = "core/settings.py"
 # Set by the operating system or the shell, never by the deployment.
 OS_VARIABLES = {"HOME", "PATH", "PWD", "TMPDIR", "HOSTNAME", "USER", "SECONDS", "BASH_SOURCE", "RANDOM", "IFS"}
 # Scripts and tools that only run on a workstation (never in a container): their variables are documented only.
@@ -37,8 +42,10 @@ LOCAL_ONLY = {
                                    "shows the runs",
     "infra/install_chromium.sh": "browser tests only",
     "dbt_project/scripts": "developer check of the dbt project (make lint/test)",
+    f"{SETTINGS_FILE}[local_only]": "Settings fields of the local Airflow stack (observatoire/airflow_api.py: make "
+                                    "demo/status); in Compose the Airflow UI shows the runs",
 }
-PIPELINE_CODE = ("observatoire", "extract", "dags", "dbt_project", "infra/docker/airflow-init.sh")
+PIPELINE_CODE = ("core", "observatoire", "extract", "dags", "dbt_project", "infra/docker/airflow-init.sh")
 SUPERSET_CODE = ("infra/superset", "infra/docker/superset-init.sh")
 IMAGE_OF = {"pipeline": "infra/docker/pipeline.Dockerfile", "superset": "infra/docker/superset.Dockerfile"}
 NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -81,6 +88,8 @@ def python_reads(source: str) -> set[str]:
             elif (isinstance(func, ast.Attribute) and func.attr == "getenv") or (
                     isinstance(func, ast.Name) and func.id == "getenv"):
                 found.add(_string(node.args[0], constants) if node.args else None)
+            elif _is_environment(func) and node.args:  # the Superset side's env("X", default)
+                found.add(_string(node.args[0], constants))
             elif any(_is_environment(arg) for arg in node.args if isinstance(arg, ast.Name | ast.Attribute)):
                 # the config module's helpers: _path(env, "OBS_VAR_DIR", default)
                 found.update(_string(arg, constants) for arg in node.args)
@@ -110,14 +119,25 @@ def dbt_reads(text: str) -> set[str]:
     return set(re.findall(r"env_var\(\s*\\?['\"]([A-Za-z_][A-Za-z0-9_]*)", text))
 
 
+def settings_reads(settings_cls: type[Settings] = Settings) -> dict[str, set[str]]:
+    """The variable of each settings field, under core/settings.py or, for local-only fields, its [local_only]."""
+    reads: dict[str, set[str]] = {SETTINGS_FILE: set(), f"{SETTINGS_FILE}[local_only]": set()}
+    for field in settings_cls.model_fields.values():
+        local = (field.json_schema_extra or {}).get("local_only")
+        reads[f"{SETTINGS_FILE}[local_only]" if local else SETTINGS_FILE].add(field.validation_alias)
+    return reads
+
+
 def _files() -> list[Path]:
-    roots = ("observatoire", "extract", "dags", "infra", "dbt_project")
+    roots = ("core", "observatoire", "extract", "dags", "infra", "dbt_project")
     files = []
     for root in roots:
         for path in sorted((REPO_ROOT / root).rglob("*")):
             parts = path.relative_to(REPO_ROOT).parts
             if any(p in {"target", "logs", "dbt_packages", "__pycache__"} for p in parts):
                 continue
+            if path.relative_to(REPO_ROOT).as_posix() == SETTINGS_FILE:
+                continue  # read through settings_reads()
             if path.suffix in {".py", ".sh"} or (root == "dbt_project" and path.suffix in {".yml", ".sql"}):
                 files.append(path)
     return files
@@ -125,12 +145,12 @@ def _files() -> list[Path]:
 
 def reads_by_file(files: list[Path] | None = None) -> dict[str, set[str]]:
     files = _files() if files is None else files
+    reads = settings_reads()
     sourced = {}  # folder → variables assigned by its _env.sh, which the other scripts of the folder source
     for path in files:
         if path.name == "_env.sh":
             sourced[path.parent] = set(_SHELL_ASSIGN.findall(path.read_text(encoding="utf-8")))
     dbt_set_by_pipeline = set(load_settings({}).dbt_env(Path("build.duckdb")))
-    reads = {}
     for path in files:
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".py":
@@ -215,8 +235,9 @@ def test_every_container_receives_what_its_code_reads(reads, compose_raw):
 def test_the_scan_sees_the_known_reads(reads):
     """The scanner finds each way the code reads a variable (so an empty scan cannot pass the parity tests)."""
     pipeline, superset = variables_of(reads, PIPELINE_CODE), variables_of(reads, SUPERSET_CODE)
-    assert {"OBS_VAR_DIR", "OBS_TERRITOIRES_FILE"} <= reads["observatoire/config.py"]  # _path(env, "X", ...)
-    assert "DATA_INCLUSION_TOKEN" in reads["extract/sources/data_inclusion_services.py"]  # via TOKEN_ENV
+    assert {"OBS_VAR_DIR", "OBS_TERRITOIRES_FILE", "DATA_INCLUSION_TOKEN"} <= reads[SETTINGS_FILE]
+    assert "OBS_STACK_DIR" in reads[f"{SETTINGS_FILE}[local_only]"] and "OBS_STACK_DIR" not in pipeline
+    assert "SUPERSET_DUCKDB_MEMORY_LIMIT" in reads["infra/superset/warehouse_guard.py"]  # env("X", default)
     assert {"OBS_INBOX_DIR", "OBS_CTG_DEBUT", "OBS_CTG_FIN", "OBS_EXTRACT_ATTEMPTS", "OBS_EXTRACT_RETRY_DELAY_S",
             "OBS_DAG_RETRIES", "OBS_NOTIFY_SMTP_TO"} <= pipeline
     assert "AIRFLOW_ADMIN_PASSWORD" in reads["infra/docker/airflow-init.sh"]  # embedded Python here-document
@@ -241,11 +262,29 @@ def test_a_new_read_in_the_code_is_caught(compose_raw):
     module = REPO_ROOT / "extract" / "sources" / "_probe_for_test.py"  # scanned as pipeline code, never written
     code = ("import os\nTOKEN = 'OBS_PROBE_C'\n"
             "a = os.environ['OBS_PROBE_A']\nb = os.getenv('OBS_PROBE_B')\nc = os.environ.get(TOKEN)\n"
-            "def f(env):\n    return env.get('OBS_PROBE_D'), _path(env, 'OBS_PROBE_E', None)\n")
+            "def f(env):\n    return env.get('OBS_PROBE_D'), _path(env, 'OBS_PROBE_E', None)\n"
+            "h = env('SUPERSET_PROBE_H', 'default')\n")
     found = python_reads(code)
-    assert found == {f"OBS_PROBE_{x}" for x in "ABCDE"}
+    assert found == {f"OBS_PROBE_{x}" for x in "ABCDE"} | {"SUPERSET_PROBE_H"}
     reads = {module.relative_to(REPO_ROOT).as_posix(): found}
     missing = missing_in_services(compose_raw, reads)
     assert missing["airflow-scheduler"] == found and "superset" not in missing
     script = "#!/bin/bash\nX=1\necho \"$X ${OBS_PROBE_F:-d} $OBS_PROBE_G $HOME\"\n"
     assert shell_reads(script) == {"OBS_PROBE_F", "OBS_PROBE_G"}
+
+
+def test_a_new_settings_field_is_caught(compose_raw):
+    """A field added to the settings object is a variable read by the pipeline: missing from Compose and
+    .env.example until both have it; marked local_only, it is documented only."""
+    from core.settings import _var
+
+    class Probe(Settings):
+        probe: str = _var("", "OBS_PROBE_SETTING")
+        local_probe: str = _var("", "OBS_PROBE_LOCAL", local_only=True)
+
+    reads = settings_reads(Probe)
+    assert "OBS_PROBE_SETTING" in reads[SETTINGS_FILE] and "OBS_PROBE_LOCAL" in reads[f"{SETTINGS_FILE}[local_only]"]
+    missing = missing_in_services(compose_raw, reads)
+    assert missing["airflow-scheduler"] == {"OBS_PROBE_SETTING"} and "superset" not in missing
+    assert {"OBS_PROBE_SETTING", "OBS_PROBE_LOCAL"} - set(read_env_file(ENV_EXAMPLE)) == {"OBS_PROBE_SETTING",
+                                                                                           "OBS_PROBE_LOCAL"}

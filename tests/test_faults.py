@@ -30,11 +30,11 @@ import pytest
 
 import extract.http
 import extract.run
+from core.lock import writer_lock
+from core.settings import REPO_ROOT
 from extract.http import FetchError
 from extract.run import ExtractError, extract_all
 from observatoire import cli
-from observatoire.config import REPO_ROOT
-from observatoire.lock import writer_lock
 from observatoire.refresh import publish_build, refresh
 from tests.helpers import copy_var, make_settings, sha256
 
@@ -84,6 +84,10 @@ class FaultyServer:
         self.httpd.server_close()
 
 
+# two tries per source, no wait between them (the production default is 3 tries, 20 s apart)
+FAST_RETRIES = {"OBS_EXTRACT_ATTEMPTS": "2", "OBS_EXTRACT_RETRY_DELAY_S": "0"}
+
+
 @pytest.fixture
 def online(monkeypatch):
     """Point the two sources at a local faulty server. The session is the production one (its retry count) with no
@@ -107,8 +111,6 @@ def online(monkeypatch):
     monkeypatch.setattr(extract.http, "TIMEOUT", (2, 0.5))
     real_make_session = extract.http.make_session
     monkeypatch.setattr(extract.run, "make_session", make_session)
-    monkeypatch.setenv("OBS_EXTRACT_ATTEMPTS", "2")
-    monkeypatch.setenv("OBS_EXTRACT_RETRY_DELAY_S", "0")
     yield start
     for server in servers:
         server.close()
@@ -122,7 +124,7 @@ def test_failing_source_is_retried_then_kept_stale(fault, online, tmp_path):
     before = sha256(landing)
 
     server, sessions = online(fault)
-    settings = make_settings(tmp_path / "var", OBS_MODE="online")
+    settings = make_settings(tmp_path / "var", OBS_MODE="online", **FAST_RETRIES)
     results = {r["source"]: r for r in extract_all(settings, sources=[FAILING, HEALTHY])}
 
     # retried: HTTP errors and timeouts by the session (1 + its retries per attempt), garbage by the extract
@@ -142,7 +144,7 @@ def test_failing_source_is_retried_then_kept_stale(fault, online, tmp_path):
 
 def test_failing_source_without_previous_landing_fails_the_run(online, tmp_path):
     online("500")
-    settings = make_settings(tmp_path / "var", OBS_MODE="online")
+    settings = make_settings(tmp_path / "var", OBS_MODE="online", **FAST_RETRIES)
     with pytest.raises(ExtractError, match=FAILING) as caught:
         extract_all(settings, sources=[FAILING, HEALTHY])
     assert [r["source"] for r in caught.value.results] == [HEALTHY]  # the others were still tried

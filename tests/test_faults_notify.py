@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.settings import REPO_ROOT, load_settings
 from observatoire import cli
-from observatoire.config import REPO_ROOT
 from observatoire.notify import notify, notify_stale_sources
 
 
@@ -51,13 +51,13 @@ def test_failed_cli_refresh_notifies(webhook, tmp_path, monkeypatch, caplog):
 
 def test_notify_logs_only_when_nothing_is_configured(caplog):
     with caplog.at_level(logging.ERROR, logger="observatoire.notify"):
-        assert notify("test", "détail", env={}) == ["log"]
+        assert notify("test", "détail", settings=load_settings({})) == ["log"]
     assert "test" in caplog.text
 
 
 def test_unreachable_webhook_does_not_raise(caplog):
     with caplog.at_level(logging.ERROR, logger="observatoire.notify"):
-        assert notify("test", env={"OBS_NOTIFY_WEBHOOK": "http://127.0.0.1:9/nothing"}) == ["log"]
+        assert notify("test", settings=load_settings({"OBS_NOTIFY_WEBHOOK": "http://127.0.0.1:9/nothing"})) == ["log"]
     assert "webhook" in caplog.text
 
 

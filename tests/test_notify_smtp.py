@@ -10,7 +10,6 @@ import email
 import email.policy
 import ipaddress
 import logging
-import os
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from core.settings import load_settings
 from observatoire.notify import dag_failure_callback, notify
 
 RECIPIENTS = ["astreinte@cd32.example", "dsi@cd32.example"]
@@ -188,7 +188,7 @@ def test_smtp_settings_mistakes_are_logged_not_raised(monkeypatch, caplog):
     _smtp_env(monkeypatch, _free_port(), OBS_NOTIFY_SMTP_STARTTLS="peut-être")
     with caplog.at_level(logging.ERROR, logger="observatoire.notify"):
         assert notify("Échec") == ["log"]
-        assert notify("Échec", env={**os.environ, "OBS_NOTIFY_SMTP_TO": ""}) == ["log"]
+        assert notify("Échec", settings=load_settings(OBS_NOTIFY_SMTP_TO="")) == ["log"]
     assert "OBS_NOTIFY_SMTP_STARTTLS='peut-être'" in caplog.text and "OBS_NOTIFY_SMTP_TO est vide" in caplog.text
 
 

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 import duckdb
 import pytest
 
-from observatoire.config import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.helpers import make_settings
 
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"

@@ -13,7 +13,7 @@ import io
 import json
 from collections import Counter
 
-from observatoire.config import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.helpers import query
 
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"

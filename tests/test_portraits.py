@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import REPO_ROOT
 from observatoire.cli import main
-from observatoire.config import REPO_ROOT
 from observatoire.portraits import Portraitiste
 from observatoire.portraits.a_retenir import load_rules
 from observatoire.portraits.archive import publish_portraits
@@ -248,10 +248,10 @@ def test_a_failing_portrait_step_leaves_the_publish_alone(refreshed, tmp_path, m
         raise RuntimeError("disque plein")
 
     monkeypatch.setattr("observatoire.portraits.archive.Portraitiste.write", broken)
-    summary = publish_portraits(settings, {"OBS_PORTRAITS": "pdf"})
+    summary = publish_portraits(settings.model_copy(update={"portraits": "pdf"}))
     assert summary["statut"] == "échec" and "disque plein" in summary["raison"]
     assert settings.warehouse_path.read_bytes() == before
-    assert publish_portraits(settings, {"OBS_PORTRAITS": "non"})["statut"] == "désactivés"
+    assert publish_portraits(settings.model_copy(update={"portraits": "non"}))["statut"] == "désactivés"
 
 
 def test_area_of_the_gers_communes_is_the_official_one(refreshed):

@@ -16,8 +16,8 @@ import duckdb
 import jinja2
 import pytest
 
+from core.settings import REPO_ROOT
 from extract.demo import finess as demo_finess
-from observatoire.config import REPO_ROOT
 from tests.helpers import query, read_snapshot_csv
 
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"

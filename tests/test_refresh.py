@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import REPO_ROOT
 from observatoire import cli
-from observatoire.config import REPO_ROOT
 from observatoire.dbt_build import BuildFailed
 from observatoire.portraits.archive import generate_publication
 from observatoire.publish import PublishRefused, publish

@@ -114,5 +114,5 @@ def test_landing_key_follows_the_settings(refreshed, field):
     key = extract.run._landing_key("insee_rp_communes", stored, False, settings)
     other = {"departement": "64", "scope": "france"}[field]
     changed = extract.run._landing_key("insee_rp_communes", stored, False,
-                                       dataclasses.replace(settings, **{field: other}))
+                                       settings.model_copy(update={field: other}))
     assert key != changed

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from observatoire.config import REPO_ROOT, ConfigError
+from core.settings import REPO_ROOT, ConfigError
 from observatoire.refresh import build, new_build_path, publish_build
 from tests.helpers import make_settings, query, read_snapshot_csv
 

@@ -37,9 +37,9 @@ import duckdb
 import pytest
 import requests
 
+from core.settings import REPO_ROOT
 from extract.raw import sql_literal
 from observatoire.airflow_api import AirflowAPI, from_stack_file, tree_rss_kib
-from observatoire.config import REPO_ROOT
 from tests.helpers import make_settings, query, sha256
 from tests.partners.helpers import EXAMPLES
 from tests.superset import server

@@ -18,8 +18,8 @@ import pytest
 
 import extract.http
 import extract.run
+from core.settings import REPO_ROOT
 from observatoire import cli
-from observatoire.config import REPO_ROOT
 from tests.helpers import query
 from tests.test_faults import FaultyServer
 
@@ -38,7 +38,7 @@ def failing_online(monkeypatch, tmp_path):
     def fetch(source, settings, session=None):
         if source.name == FAILING:
             return real_fetch(source, settings, session)
-        return real_fetch(source, dataclasses.replace(settings, mode="offline"), session)
+        return real_fetch(source, settings.model_copy(update={"mode": "offline"}), session)
 
     monkeypatch.setattr(extract.run, "fetch", fetch)
     monkeypatch.setattr(extract.run, "make_session", lambda: real_session(backoff_factor=0))

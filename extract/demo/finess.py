@@ -31,8 +31,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from core.settings import REPO_ROOT
 from extract.sources import finess_etablissements, insee_populations_legales, laposte_codes_postaux
-from observatoire.config import REPO_ROOT
 
 SEED = 2032
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"

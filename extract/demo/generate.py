@@ -40,13 +40,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.settings import REPO_ROOT
 from extract.sources import (
     _long,
     insee_cog_communes,
     insee_estimations_population_departement,
     insee_populations_legales,
 )
-from observatoire.config import REPO_ROOT
 
 SEED = 2025
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"

@@ -17,8 +17,8 @@ from itertools import combinations
 
 import pandas as pd
 
+from core.settings import REPO_ROOT
 from extract.sources import epci_composition, insee_populations_legales
-from observatoire.config import REPO_ROOT
 
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"
 OUT = REPO_ROOT / "data" / "territoires"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from core.settings import REPO_ROOT, load_settings
 from extract.partners import ingest_file, ingest_inbox, write_docs, write_template
-from observatoire.config import REPO_ROOT, load_settings
 
 
 def main(argv: list[str]) -> int:

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +24,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.files import atomic_path
+from core.lock import writer_lock
+from core.settings import Settings
 from extract.partners.contracts import CONTRACTS, Contract
 from extract.partners.readers import (
     Header,
@@ -38,8 +40,6 @@ from extract.partners.readers import (
 )
 from extract.partners.reference import (
     UnknownPartner,
-    convention_period,
-    inbox_dir,
     load_geography,
     resolve_partner,
 )
@@ -54,7 +54,6 @@ from extract.partners.validate import (
     validate_chunk,
 )
 from extract.raw import sql_literal
-from observatoire.config import Settings
 
 CHUNK_ROWS = 50_000  # rows validated at once: bounds memory whatever the file size
 DUCKDB_MEMORY = "256MB"
@@ -120,10 +119,8 @@ def safe_name(name: str) -> str:
 
 
 def _lock(settings: Settings):
-    """The pipeline's one writer lock (observatoire/lock.py): a landing table never changes while an extract,
+    """The pipeline's one writer lock (core/lock.py): a landing table never changes while an extract,
     a dbt build or a publish runs. Waits up to OBS_LOCK_TIMEOUT seconds, then fails with a French message."""
-    from observatoire.lock import writer_lock
-
     return writer_lock(settings.lock_path)
 
 
@@ -167,7 +164,7 @@ def _validate(path: Path, fmt: str, header: Header, contract: Contract, settings
     if problems:
         return 0
     geo = load_geography(settings)
-    debut, fin = convention_period()
+    debut, fin = settings.convention_period
     ctx = Context(contract, geo, debut, fin, settings.departement)
     chunks = csv_chunks(path, header, CHUNK_ROWS) if fmt == "csv" else xlsx_chunks(path, header, CHUNK_ROWS)
     writer: pq.ParquetWriter | None = None
@@ -241,16 +238,9 @@ def _duplicates(contract: Contract, staged: Path, problems: Problems) -> None:
 def _archive(path: Path, settings: Settings, partner: str, kind: str, sha: str, name: str) -> Path:
     folder = settings.raw_dir / "partenaires" / partner / kind / sha
     target = folder / name
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         shutil.copyfile(path, tmp)
         os.chmod(tmp, 0o444)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 
@@ -261,33 +251,23 @@ def _landing_path(settings: Settings, kind: str) -> Path:
 def _merge_landing(settings: Settings, contract: Contract, staged: Path, partner: str, periods: list[str],
                    extra: dict) -> None:
     target = _landing_path(settings, contract.kind)
-    settings.landing_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=settings.landing_dir, prefix=f".partenaires_{contract.kind}-",
-                               suffix=".parquet")
-    os.close(fd)
-    Path(tmp).unlink()
     assigns = ", ".join(f"? as {k}" for k in extra)
     params = list(extra.values())
     new = f"select *, {assigns} from read_parquet({sql_literal(staged)})"
-    try:
-        with _duckdb(settings.var_dir / "tmp" / "duckdb") as con:
-            if target.exists():
-                if contract.period_column:
-                    keep = f"not (partenaire = ? and cast({contract.period_column} as varchar) in " \
-                           f"(select unnest(?::varchar[])))"
-                    keep_params = [partner, periods]
-                else:
-                    keep, keep_params = "partenaire <> ?", [partner]
-                query = (f"select * from read_parquet({sql_literal(target)}) where {keep} "
-                         f"union all by name {new}")
-                params = keep_params + params
+    with atomic_path(target, suffix=".parquet") as tmp, _duckdb(settings.var_dir / "tmp" / "duckdb") as con:
+        if target.exists():
+            if contract.period_column:
+                keep = f"not (partenaire = ? and cast({contract.period_column} as varchar) in " \
+                       f"(select unnest(?::varchar[])))"
+                keep_params = [partner, periods]
             else:
-                query = new
-            con.execute(f"copy ({query}) to {sql_literal(tmp)} (format parquet)", params)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+                keep, keep_params = "partenaire <> ?", [partner]
+            query = (f"select * from read_parquet({sql_literal(target)}) where {keep} "
+                     f"union all by name {new}")
+            params = keep_params + params
+        else:
+            query = new
+        con.execute(f"copy ({query}) to {sql_literal(tmp)} (format parquet)", params)
 
 
 def _write_receptions(settings: Settings) -> None:
@@ -304,16 +284,8 @@ def _write_receptions(settings: Settings) -> None:
     } for number, r in enumerate(lines, start=1)], columns=columns)
     frame = frame.astype({"numero_reception": "int64", "lignes": "int64", "nb_erreurs": "int64", "version": "Int64",
                           "est_demonstration": "bool"})
-    settings.landing_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.landing_dir / RECEPTIONS
-    fd, tmp = tempfile.mkstemp(dir=settings.landing_dir, prefix=".receptions-", suffix=".parquet")
-    os.close(fd)
-    try:
+    with atomic_path(settings.landing_dir / RECEPTIONS, suffix=".parquet") as tmp:
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _upgrade_receptions(settings: Settings) -> None:
@@ -505,9 +477,9 @@ def _ingest(path, name, result, problems, notes, settings, inbox, staged, move, 
         path.unlink()
 
 
-def ingest_inbox(settings: Settings, env: dict[str, str] | None = None) -> list[IngestResult]:
+def ingest_inbox(settings: Settings) -> list[IngestResult]:
     """Every file of the inbox (`inbox/<partner>/<file>`), oldest first; handled files leave the inbox."""
-    root = inbox_dir(settings, env)
+    root = settings.inbox_dir
     results: list[IngestResult] = []
     with _lock(settings):
         _upgrade_receptions(settings)

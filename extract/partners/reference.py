@@ -10,15 +10,13 @@ import csv
 import gzip
 import io
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from observatoire.config import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 _SNAPSHOT = REPO_ROOT / "data" / "snapshot"
 
@@ -199,26 +197,6 @@ def resolve_partner(code: str, settings: Settings) -> Partner:
 # ---------------------------------------------------------------------------------------------------------
 # Convention period (OBS_CTG_DEBUT / OBS_CTG_FIN)
 
-DEFAULT_CTG_DEBUT = "2023-01-01"
-DEFAULT_CTG_FIN = "2026-12-31"
-
-
-def convention_period(env: dict[str, str] | None = None) -> tuple[date, date]:
-    env = os.environ if env is None else env
-    try:
-        debut = date.fromisoformat(env.get("OBS_CTG_DEBUT") or DEFAULT_CTG_DEBUT)
-        fin = date.fromisoformat(env.get("OBS_CTG_FIN") or DEFAULT_CTG_FIN)
-    except ValueError as exc:
-        raise ValueError(f"OBS_CTG_DEBUT / OBS_CTG_FIN : dates attendues au format AAAA-MM-JJ ({exc})") from exc
-    if fin < debut:
-        raise ValueError("OBS_CTG_FIN est antérieure à OBS_CTG_DEBUT")
-    return debut, fin
-
-
-def inbox_dir(settings: Settings, env: dict[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    value = env.get("OBS_INBOX_DIR")
-    if value:
-        path = Path(value)
-        return path if path.is_absolute() else REPO_ROOT / path
-    return settings.var_dir / "inbox"
+# The defaults, for the partners' guide (templates.py); the values in force are Settings.convention_period.
+DEFAULT_CTG_DEBUT = str(Settings.model_fields["ctg_debut"].default)
+DEFAULT_CTG_FIN = str(Settings.model_fields["ctg_fin"].default)

@@ -32,7 +32,6 @@ real thematique, public and réseau porteur codes of the v1 référentiel, Gers 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -76,7 +75,7 @@ def _pages(session: requests.Session, url: str, departement: str, token: str) ->
 
 
 def fetch(session: requests.Session, settings) -> list[Fetched]:
-    token = os.environ.get(TOKEN_ENV, "").strip()
+    token = settings.data_inclusion_token.strip()
     if not token:
         raise FetchError(f"data·inclusion : jeton absent (variable d'environnement {TOKEN_ENV}) ; "
                          "le demander à data·inclusion, ou rester en mode hors ligne")

@@ -16,7 +16,7 @@ prepare_db() {
   if [ ! -f "$AIRFLOW_HOME/airflow.db" ]; then
     airflow db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/db-migrate.log"; exit 1; }
   fi
-  # The one-slot pool of the tasks that take the writer lock (observatoire/lock.py WRITER_POOL), once per db.
+  # The one-slot pool of the tasks that take the writer lock (core/lock.py WRITER_POOL), once per db.
   if [ ! -f "$AIRFLOW_HOME/pool-entrepot.done" ]; then
     airflow pools set entrepot 1 "Un seul écrivain de var/ et de l'entrepôt" >"$AIRFLOW_HOME/pools.log" 2>&1 \
       || { cat "$AIRFLOW_HOME/pools.log"; exit 1; }

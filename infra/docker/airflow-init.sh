@@ -11,5 +11,5 @@ with open(path, "w") as handle:
 os.chmod(path, 0o600)
 PY
 airflow db migrate
-# One-slot pool of the tasks that take the writer lock (observatoire/lock.py WRITER_POOL): idempotent.
+# One-slot pool of the tasks that take the writer lock (core/lock.py WRITER_POOL): idempotent.
 airflow pools set entrepot 1 "Un seul écrivain de var/ et de l'entrepôt"

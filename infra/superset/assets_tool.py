@@ -12,7 +12,6 @@ python assets_tool.py check-imported ASSETS_DIR SUPERSET_DB
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import sys
@@ -22,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 import yaml
+from superset_env import env
 
 PLACEHOLDER = "__OBS_WAREHOUSE_PATH__"
 # deck.gl base map of the charts (mapbox_style): SUPERSET_MAP_TILES_URL as "tile://URL", or "" (no base map,
@@ -45,7 +45,7 @@ def render(assets: Path, out: Path, warehouse: Path) -> None:
             text = text.replace(PLACEHOLDER, str(warehouse))
             yaml.safe_load(text)  # the path must not break the YAML
         if src.relative_to(assets).parts[0] == "charts" and MAP_TILES in text:
-            tiles = os.environ.get("SUPERSET_MAP_TILES_URL", "").strip()
+            tiles = env("SUPERSET_MAP_TILES_URL").strip()
             text = text.replace(MAP_TILES, json.dumps(f"tile://{tiles}" if tiles else ""))
         dst.write_text(text, encoding="utf-8")
         n += 1

@@ -12,7 +12,6 @@ for ad-hoc SQL) and OUT_DIR/contrats.html (the same, readable in a browser). Sup
 from __future__ import annotations
 
 import html
-import os
 import sys
 from pathlib import Path
 
@@ -32,17 +31,18 @@ def _without_machine_paths(page: str, target: Path, var_dir: Path) -> str:
 
 def main() -> None:
     from dbt.cli.main import dbtRunner
+    from superset_env import env, export
 
-    from observatoire.config import load_settings
+    from core.settings import load_settings
 
     settings = load_settings()
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SUPERSET_DOCS_DIR", REPO / "var" / "docs"))
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else env("SUPERSET_DOCS_DIR", str(REPO / "var" / "docs")))
     out = out if out.is_absolute() else REPO / out
     builds = sorted(settings.build_dir.glob("*/*.duckdb"), key=lambda p: p.stat().st_mtime)
     if not builds:
         sys.exit(f"aucune base de build sous {settings.build_dir} : lancer d'abord `make refresh` (ou `make demo`).")
     build = builds[-1]
-    os.environ.update(settings.dbt_env(build))
+    export(settings.dbt_env(build))  # dbt reads them through env_var
     target = settings.build_dir / "docs_target"
     project = str(settings.dbt_project_dir)
     args = ["docs", "generate", "--static", "--project-dir", project, "--profiles-dir", project,

@@ -12,13 +12,13 @@ Registered by superset_config.py: `BLUEPRINTS.append(portraits_route.blueprint)`
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory
+from superset_env import env
 
-PORTRAITS_DIR = Path(os.environ.get("SUPERSET_PORTRAITS_DIR", Path(__file__).resolve().parents[2] / "var" /
-                                    "portraits")).resolve()
+_DEFAULT_DIR = Path(__file__).resolve().parents[2] / "var" / "portraits"
+PORTRAITS_DIR = Path(env("SUPERSET_PORTRAITS_DIR", str(_DEFAULT_DIR))).resolve()
 blueprint = Blueprint("observatoire_portraits", __name__, url_prefix="/observatoire-portraits")
 
 

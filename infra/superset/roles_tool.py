@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import yaml
+from superset_env import env
 
 # Logged-in viewers: Superset's own minimal "Public" set (PUBLIC_ROLE_PERMISSIONS) plus what a logged-in
 # reader needs around it (home page, dashboard list, own profile, logs of what they opened).
@@ -197,7 +198,7 @@ def _grant_dashboards(conf: dict, db, roles: dict) -> None:
 
 
 def _example_users(conf: dict, sm, roles: dict, territory_roles: dict, territories: list) -> None:
-    users_file = os.environ.get("SUPERSET_USERS_FILE")
+    users_file = env("SUPERSET_USERS_FILE")
     if not users_file:
         return
     path = Path(users_file)

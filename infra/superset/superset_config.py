@@ -12,12 +12,16 @@ configures the Superset application itself.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
+# The environment is read through superset_env.py next to this file (Superset loads this file by path: its
+# folder is put on sys.path first).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from superset_env import env  # noqa: E402
+
 # --- secrets -----------------------------------------------------------------------------------------
-SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "")
+SECRET_KEY = env("SUPERSET_SECRET_KEY", "")
 if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("change-me"):
     sys.exit(
         "superset_config: SUPERSET_SECRET_KEY is missing, shorter than 32 characters or still the "
@@ -26,11 +30,11 @@ if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("change-me"):
     )
 
 # --- storage -----------------------------------------------------------------------------------------
-SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME", "var/superset")).resolve()
+SUPERSET_HOME = Path(env("SUPERSET_HOME", "var/superset")).resolve()
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
 DATA_DIR = str(SUPERSET_HOME)  # Superset's own default location for uploads/examples
 # SUPERSET_DATABASE_URI: PostgreSQL in production (docker-compose.yml); SQLite under SUPERSET_HOME by default.
-SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_DATABASE_URI") or (
+SQLALCHEMY_DATABASE_URI = env("SUPERSET_DATABASE_URI") or (
     f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
 )
 
@@ -72,7 +76,7 @@ PUBLIC_ROLE_LIKE = "Public"
 AUTH_ROLE_PUBLIC = "Public"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = os.environ.get("SUPERSET_COOKIE_SECURE", "false").lower() == "true"
+SESSION_COOKIE_SECURE = env("SUPERSET_COOKIE_SECURE", "false").lower() == "true"
 # Talisman (CSP headers) stays on by default; served behind 127.0.0.1 only (see serve.sh).
 SQLLAB_TIMEOUT = 60
 SQL_MAX_ROW = 100_000
@@ -135,7 +139,7 @@ APP_NAME = "Observatoire des solidarités"
 # so this route alone gets a CSP that allows them, in a sandbox (everything else keeps Superset's CSP).
 from flask import Blueprint, abort, send_from_directory  # noqa: E402
 
-DOCS_DIR = Path(os.environ.get("SUPERSET_DOCS_DIR", Path(__file__).resolve().parents[2] / "var" / "docs")).resolve()
+DOCS_DIR = Path(env("SUPERSET_DOCS_DIR", str(Path(__file__).resolve().parents[2] / "var" / "docs"))).resolve()
 _docs = Blueprint("observatoire_docs", __name__, url_prefix="/observatoire-docs")
 
 
@@ -199,15 +203,15 @@ import viewer_queries  # noqa: E402
 # package has no shared file storage; with N workers an address gets at most N times each limit); set
 # SUPERSET_RATELIMIT_STORAGE_URI=redis://… (docker-compose's redis) for one count shared by all workers.
 RATELIMIT_ENABLED = True
-RATELIMIT_STORAGE_URI = os.environ.get("SUPERSET_RATELIMIT_STORAGE_URI", "memory://")
-RATELIMIT_APPLICATION = os.environ.get("SUPERSET_RATELIMIT_APPLICATION", "50 per second")
+RATELIMIT_STORAGE_URI = env("SUPERSET_RATELIMIT_STORAGE_URI", "memory://")
+RATELIMIT_APPLICATION = env("SUPERSET_RATELIMIT_APPLICATION", "50 per second")
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_STRATEGY = "moving-window"  # exact over any window (a fixed window lets 2x through at its edge)
 AUTH_RATE_LIMITED = True
-AUTH_RATE_LIMIT = os.environ.get("SUPERSET_AUTH_RATE_LIMIT", "30 per minute")  # login form, per address
-LOGIN_FAILURE_LIMIT = os.environ.get("SUPERSET_LOGIN_FAILURE_LIMIT", "5 per 5 minutes")  # per account+address
-PUBLIC_CHART_DATA_LIMIT = os.environ.get("SUPERSET_PUBLIC_CHART_DATA_LIMIT", "120 per minute")  # anonymous
-FILTER_STATE_MAX_BYTES = int(os.environ.get("SUPERSET_FILTER_STATE_MAX_BYTES", "16384"))
+AUTH_RATE_LIMIT = env("SUPERSET_AUTH_RATE_LIMIT", "30 per minute")  # login form, per address
+LOGIN_FAILURE_LIMIT = env("SUPERSET_LOGIN_FAILURE_LIMIT", "5 per 5 minutes")  # per account+address
+PUBLIC_CHART_DATA_LIMIT = env("SUPERSET_PUBLIC_CHART_DATA_LIMIT", "120 per minute")  # anonymous
+FILTER_STATE_MAX_BYTES = int(env("SUPERSET_FILTER_STATE_MAX_BYTES", "16384"))
 
 # Pick-lists of owners and roles: everything for the admin, oneself for a user, nothing for anonymous.
 EXTRA_RELATED_QUERY_FILTERS = {"user": access_limits.related_users, "role": access_limits.related_roles}
@@ -230,7 +234,7 @@ GUEST_TOKEN_JWT_SECRET = hashlib.sha256(f"guest-token|{SECRET_KEY}".encode()).he
 # the tile server of SUPERSET_MAP_TILES_URL when one is set (none by default: maps draw on a blank
 # background). Institutional example, IGN's Géoplateforme (infra/superset/README.md):
 # https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}
-MAP_TILES_URL = os.environ.get("SUPERSET_MAP_TILES_URL", "").strip()
+MAP_TILES_URL = env("SUPERSET_MAP_TILES_URL", "").strip()
 _tile_origin = [re.match(r"https://[^/]+", MAP_TILES_URL).group(0)] if MAP_TILES_URL.startswith("https://") else []
 DECKGL_BASE_MAP = [[f"tile://{MAP_TILES_URL}", "Fond de carte"]] if MAP_TILES_URL else [["", "Aucun fond de carte"]]
 MAPBOX_API_KEY = ""

@@ -23,7 +23,6 @@ SUPERSET_CHART_QUERY_TIMEOUT [30] and SUPERSET_SQLLAB_QUERY_TIMEOUT [60] seconds
 
 from __future__ import annotations
 
-import os
 import resource
 import threading
 import time
@@ -36,6 +35,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+from superset_env import env
 
 # The statements the warehouse answers; EXPLAIN is checked on the statement it explains.
 READ_ROOTS = (exp.Query, exp.Describe, exp.Show, exp.Summarize)
@@ -260,12 +260,8 @@ def _patch() -> None:
 
 
 # --- settings --------------------------------------------------------------------------------------------
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default  # an empty line of .env keeps the default
-
-
 def _positive(name: str, default: str) -> float:
-    raw = _env(name, default)
+    raw = env(name, default)
     try:
         value = float(raw)
     except ValueError:
@@ -278,10 +274,10 @@ def _positive(name: str, default: str) -> float:
 def load_settings(home: Path) -> Settings:
     config = {
         "enable_external_access": False,
-        "memory_limit": _env("SUPERSET_DUCKDB_MEMORY_LIMIT", "1GB"),
+        "memory_limit": env("SUPERSET_DUCKDB_MEMORY_LIMIT", "1GB"),
         "threads": int(_positive("SUPERSET_DUCKDB_THREADS", "2")),
-        "max_temp_directory_size": _env("SUPERSET_DUCKDB_MAX_TEMP_SIZE", "2GB"),
-        "temp_directory": _env("SUPERSET_DUCKDB_TEMP_DIR", str(home / "duckdb_tmp")),
+        "max_temp_directory_size": env("SUPERSET_DUCKDB_MAX_TEMP_SIZE", "2GB"),
+        "temp_directory": env("SUPERSET_DUCKDB_TEMP_DIR", str(home / "duckdb_tmp")),
     }
     try:  # DuckDB validates the sizes now, not at the first visitor's query
         duckdb.connect(":memory:", config={**config, "lock_configuration": True}).close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from datetime import UTC, datetime
@@ -17,7 +16,8 @@ from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
-from observatoire.config import Settings
+from core.files import atomic_path
+from core.settings import Settings
 from observatoire.portraits.data import DIFFUSIONS
 from observatoire.portraits.generate import Portraitiste
 
@@ -49,53 +49,62 @@ def publication_id(published_at: datetime) -> str:
 
 def generate_publication(settings: Settings, mode: str = "pdf", chromium: str | None = None) -> dict:
     """Every portrait of the département, both diffusions, into a new archive folder; `latest` then points
-    at it. Raises on failure (publish_portraits wraps it)."""
-    from observatoire.portraits.generate import NIVEAUX
-
+    at it. Raises on failure (publish_portraits wraps it); a failed run leaves no folder behind."""
     started = time.monotonic()
-    chromium = chromium or os.environ.get("OBS_CHROMIUM", "/usr/bin/chromium")
+    chromium = chromium or settings.chromium
     if mode == "pdf" and not Path(chromium).exists():
         log.warning("Portraits en HTML seulement : Chromium absent (%s, OBS_CHROMIUM), pas de PDF.", chromium)
         mode = "html"
     root = portraits_root(settings)
-    root.mkdir(parents=True, exist_ok=True)
-    summary: dict = {}
-    for diffusion in DIFFUSIONS:
-        artist = Portraitiste(settings.warehouse_path, diffusion)
-        try:
-            pub_id = publication_id(artist.wh.publication["published_at"])
-            tmp = root / f".{pub_id}.{os.getpid()}.tmp"
-            territoires = artist.codes_du_departement()
-            written = artist.write([t["code_territoire"] for t in territoires], tmp / diffusion,
-                                   pdf=(mode == "pdf"), chromium=chromium)
-            published_at = artist.wh.publication["published_at"]
-        finally:
-            artist.close()
-        for item in written:
-            item["niveau_libelle"] = NIVEAUX[item["niveau"]]
-        (tmp / diffusion / "index.html").write_text(
-            INDEX.render(portraits=written, diffusion=diffusion, publie_le=f"{published_at:%d/%m/%Y %H:%M}"),
-            encoding="utf-8")
-        summary[diffusion] = [{"code_territoire": w["code_territoire"], "libelle": w["libelle"],
-                               "niveau": w["niveau"], "pdf": "pdf" in w} for w in written]
-    manifest = {"publication": pub_id, "publie_le": str(published_at), "mode": mode,
-                "genere_le": datetime.now(UTC).isoformat(timespec="seconds"),
-                "secondes": round(time.monotonic() - started, 1),
-                "nb_portraits": len(summary["public"]), "portraits": summary}
-    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    published_at = _published_at(settings)
+    pub_id = publication_id(published_at)
     target = root / pub_id
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
+    with atomic_path(target) as tmp:
+        summary = {diffusion: _write_diffusion(settings, diffusion, tmp / diffusion, mode, chromium, published_at)
+                   for diffusion in DIFFUSIONS}
+        manifest = {"publication": pub_id, "publie_le": str(published_at), "mode": mode,
+                    "genere_le": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "secondes": round(time.monotonic() - started, 1),
+                    "nb_portraits": len(summary["public"]), "portraits": summary}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        shutil.rmtree(target, ignore_errors=True)  # the same publication generated again
     _point_latest(root, pub_id)
     _prune(root)
     return {**manifest, "dossier": str(target)}
 
 
+def _published_at(settings: Settings) -> datetime:
+    artist = Portraitiste(settings.warehouse_path, DIFFUSIONS[0])
+    try:
+        return artist.wh.publication["published_at"]
+    finally:
+        artist.close()
+
+
+def _write_diffusion(settings: Settings, diffusion: str, folder: Path, mode: str, chromium: str,
+                     published_at: datetime) -> list[dict]:
+    """One diffusion's portraits and index page into `folder`; returns its summary for the manifest."""
+    from observatoire.portraits.generate import NIVEAUX
+
+    artist = Portraitiste(settings.warehouse_path, diffusion)
+    try:
+        territoires = artist.codes_du_departement()
+        written = artist.write([t["code_territoire"] for t in territoires], folder,
+                               pdf=(mode == "pdf"), chromium=chromium)
+    finally:
+        artist.close()
+    for item in written:
+        item["niveau_libelle"] = NIVEAUX[item["niveau"]]
+    (folder / "index.html").write_text(
+        INDEX.render(portraits=written, diffusion=diffusion, publie_le=f"{published_at:%d/%m/%Y %H:%M}"),
+        encoding="utf-8")
+    return [{"code_territoire": w["code_territoire"], "libelle": w["libelle"], "niveau": w["niveau"],
+             "pdf": "pdf" in w} for w in written]
+
+
 def _point_latest(root: Path, pub_id: str) -> None:
-    link = root / f".{LATEST}.{os.getpid()}"
-    link.unlink(missing_ok=True)
-    link.symlink_to(pub_id, target_is_directory=True)
-    os.replace(link, root / LATEST)
+    with atomic_path(root / LATEST) as link:
+        link.symlink_to(pub_id, target_is_directory=True)
 
 
 def _prune(root: Path) -> None:
@@ -104,17 +113,16 @@ def _prune(root: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def publish_portraits(settings: Settings, env: dict[str, str] | None = None) -> dict:
+def publish_portraits(settings: Settings) -> dict:
     """The step after a publish: never raises (the warehouse stays published), a French warning instead."""
-    env = dict(os.environ if env is None else env)
-    mode = env.get("OBS_PORTRAITS", "pdf").strip().lower() or "pdf"
+    mode = settings.portraits.strip().lower() or "pdf"
     if mode not in MODES:
         log.warning("OBS_PORTRAITS=%r inconnu (valeurs : %s) : portraits non générés.", mode, ", ".join(MODES))
         return {"statut": "non générés", "raison": f"OBS_PORTRAITS={mode!r} inconnu"}
     if mode == "non":
         return {"statut": "désactivés", "raison": "OBS_PORTRAITS=non"}
     try:
-        done = generate_publication(settings, mode, env.get("OBS_CHROMIUM"))
+        done = generate_publication(settings, mode)
         return {"statut": "générés", **{k: v for k, v in done.items() if k != "portraits"}}
     except Exception as exc:  # noqa: BLE001 — the publish is done; a portrait failure must not undo it
         log.warning("Portraits de territoire non générés (l'entrepôt reste publié) : %s: %s",

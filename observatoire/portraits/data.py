@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from observatoire.config import REPO_ROOT
+from core.settings import REPO_ROOT
 
 ROLES_FILE = REPO_ROOT / "infra" / "superset" / "roles.yml"
 DIFFUSIONS = ("public", "partenaires")

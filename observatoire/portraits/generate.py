@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from core.settings import load_settings
 from observatoire.portraits import formats
 from observatoire.portraits.a_retenir import a_retenir, load_rules
 from observatoire.portraits.carte import Carte, area_km2
@@ -94,7 +94,7 @@ def print_pdfs(portraits: list[dict], chromium: str | None = None) -> None:
 
     from observatoire.dashboards import CHROMIUM_FLAGS
 
-    chromium = chromium or os.environ.get("OBS_CHROMIUM", "/usr/bin/chromium")
+    chromium = chromium or load_settings().chromium
     if not Path(chromium).exists():
         raise PortraitError(f"Chromium absent ({chromium}, variable OBS_CHROMIUM) : les PDF ne peuvent pas "
                                 "être imprimés. Installez-le (make setup) ou donnez son chemin.")

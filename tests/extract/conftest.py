@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import load_settings
 from extract.http import make_session
-from observatoire.config import load_settings
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
 

@@ -9,9 +9,9 @@ import io
 
 import pytest
 
+from core.settings import REPO_ROOT, ConfigError, load_settings
 from extract.readers import ParseError
 from extract.sources import compilation_populations_occitanie as compilation
-from observatoire.config import REPO_ROOT, ConfigError, load_settings
 
 SNAPSHOT = REPO_ROOT / "data/snapshot/compilation_populations_occitanie" / compilation.SNAPSHOT
 HEADER = "CODGEO\tcommune\tcode_dept\tpopulation_2014\tpopulation_1999\tpopulation_1982\tpopulation_1968\n"

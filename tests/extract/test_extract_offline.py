@@ -10,9 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.settings import REPO_ROOT
 from extract.registry import SOURCES
 from extract.run import extract_all, extract_source
-from observatoire.config import REPO_ROOT
 
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"
 
@@ -25,7 +25,7 @@ def cog_communes_in_file(departement: str) -> int:
 
 @pytest.fixture(scope="module")
 def gers(tmp_path_factory):
-    from observatoire.config import load_settings
+    from core.settings import load_settings
 
     settings = load_settings({"OBS_VAR_DIR": str(tmp_path_factory.mktemp("var")), "OBS_DEPARTEMENT": "32"})
     seen = []

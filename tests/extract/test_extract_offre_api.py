@@ -27,9 +27,8 @@ AUTH = matchers.header_matcher({"Authorization": "Bearer jeton-de-test"})
 
 
 @pytest.fixture
-def online(make_settings, monkeypatch):
-    monkeypatch.setenv(di.TOKEN_ENV, "jeton-de-test")
-    return make_settings(OBS_MODE="online")
+def online(make_settings):
+    return make_settings(OBS_MODE="online", **{di.TOKEN_ENV: "jeton-de-test"})
 
 
 def body(path: str) -> bytes:
@@ -131,8 +130,7 @@ def test_malformed_body_is_refused(online, session):
         extract_source(NAME, online, session)
 
 
-def test_missing_token_says_so(make_settings, monkeypatch):
-    monkeypatch.delenv(di.TOKEN_ENV, raising=False)
+def test_missing_token_says_so(make_settings):
     with pytest.raises(FetchError, match="DATA_INCLUSION_TOKEN"):
         extract_source(NAME, make_settings(OBS_MODE="online"))
 

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
+from core.settings import REPO_ROOT
 from extract.demo import generate
 from extract.registry import SOURCES
 from extract.run import ExtractError, extract_all, extract_source
-from observatoire.config import REPO_ROOT
 
 CONTRACT_SOURCES = {
     "insee_cog_communes", "insee_cog_departements", "insee_cog_regions", "insee_cog_mouvements",

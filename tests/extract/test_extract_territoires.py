@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from core.settings import REPO_ROOT
 from extract.readers import ParseError
 from extract.run import extract_source
-from observatoire.config import REPO_ROOT
 
 EXAMPLE = REPO_ROOT / "data" / "territoires" / "territoires_action_32.csv"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from observatoire.config import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = REPO_ROOT / "data" / "examples" / "partenaires"

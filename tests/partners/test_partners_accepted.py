@@ -9,6 +9,7 @@ import stat
 import pandas as pd
 import pytest
 
+from core.settings import load_settings
 from extract.partners import CONTRACTS, ingest_file, ingest_inbox, landing_frame
 from tests.partners.helpers import EXAMPLES, FIXTURES, fingerprint
 
@@ -44,7 +45,7 @@ def test_example_files_are_accepted(settings, name, partner, kind, rows):
 
 def test_working_area_with_an_apostrophe(tmp_path):
     """Paths reach DuckDB statements as quoted literals: « L'Isle-Jourdain » must not break an ingest."""
-    from observatoire.config import load_settings
+    from core.settings import load_settings
 
     settings = load_settings({"OBS_VAR_DIR": str(tmp_path / "L'Isle-Jourdain" / "var"), "OBS_DEPARTEMENT": "32"})
     # the second file is merged with the landing the first one wrote
@@ -79,7 +80,7 @@ def test_merged_commune_is_mapped_and_reported(settings):
 
 
 def test_leading_zero_restored_when_unambiguous(tmp_path):
-    from observatoire.config import load_settings
+    from core.settings import load_settings
 
     ain = load_settings({"OBS_VAR_DIR": str(tmp_path / "var"), "OBS_DEPARTEMENT": "01"})
     path = tmp_path / "ain.csv"
@@ -144,9 +145,10 @@ def test_formulas_are_neutralised_in_landing(settings):
     assert frame["commentaire"].tolist() == ["'+33 voir note", "'-10 % sur un an"]
 
 
-def test_inbox_ingests_every_partner_folder(settings, monkeypatch, tmp_path):
+def test_inbox_ingests_every_partner_folder(settings, tmp_path):
     inbox = tmp_path / "depot"
-    monkeypatch.setenv("OBS_INBOX_DIR", str(inbox))
+    settings = load_settings({"OBS_VAR_DIR": str(settings.var_dir), "OBS_DEPARTEMENT": "32",
+                              "OBS_INBOX_DIR": str(inbox)})
     for name, partner, _, _ in EXAMPLE_FILES[:3]:
         (inbox / partner).mkdir(parents=True, exist_ok=True)
         shutil.copy(EXAMPLES / name, inbox / partner / name)

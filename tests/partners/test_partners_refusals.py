@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.settings import load_settings
 from extract.partners import PartnerFileRefused, ingest_file, ingest_inbox
 from tests.partners.helpers import EXAMPLES, FIXTURES, fingerprint
 
@@ -108,8 +109,9 @@ def test_period_outside_convention(loaded):
     assert "ligne 4, colonne periode : « 2027-01 »" in text
 
 
-def test_convention_period_from_environment(settings, monkeypatch):
-    monkeypatch.setenv("OBS_CTG_DEBUT", "2025-01-01")
+def test_convention_period_from_environment(settings):
+    settings = load_settings({"OBS_VAR_DIR": str(settings.var_dir), "OBS_DEPARTEMENT": "32",
+                              "OBS_CTG_DEBUT": "2025-01-01"})
     _, text = refuse(settings, EXAMPLES / "msa_indicateurs_2023_windows1252.csv", partner="MSA")
     assert "hors de la période de la convention (01/01/2025 – 31/12/2026)" in text
 
@@ -211,8 +213,8 @@ def test_archived_name_cannot_escape(settings, tmp_path):
 
 def _big_csv(path: Path, target_bytes: int, bad_last: bool) -> int:
     """Indicators for the Gers' communes over many indicator codes, `target_bytes` long; returns data rows."""
+    from core.settings import load_settings
     from extract.partners.reference import load_geography
-    from observatoire.config import load_settings
 
     communes = sorted(load_geography(load_settings({"OBS_DEPARTEMENT": "32"})).communes)
     filler = "commentaire de remplissage pour un fichier volumineux " * 2
@@ -242,7 +244,7 @@ def _ingest_in_child(path: Path, var: Path) -> dict:
     script = (
         "import json, resource\n"
         "from pathlib import Path\n"
-        "from observatoire.config import load_settings\n"
+        "from core.settings import load_settings\n"
         "from extract.partners import ingest_file\n"
         f"s = load_settings({{'OBS_VAR_DIR': {str(var)!r}, 'OBS_DEPARTEMENT': '32'}})\n"
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"

@@ -7,8 +7,8 @@ import csv
 import openpyxl
 import pytest
 
+from core.settings import REPO_ROOT
 from extract.partners import CONTRACTS, ingest_file, landing_frame, render_docs, write_template
-from observatoire.config import REPO_ROOT
 
 FILLED = {
     "indicateurs_partenaire": [["commune", "32013", "foyers_rsa", "Foyers RSA", "2024", 1184, "nombre"]],

@@ -1,4 +1,4 @@
-"""Partner ingest and the pipeline share ONE writer lock (observatoire/lock.py): while another process holds it
+"""Partner ingest and the pipeline share ONE writer lock (core/lock.py): while another process holds it
 (an extract, a dbt build, a publish), a partner file waits in the inbox and no landing table changes; when the
 lock is not released in time, the ingest fails with the French lock message."""
 
@@ -11,15 +11,15 @@ import threading
 
 import pytest
 
+from core.lock import LockTimeout
 from observatoire.intake import ingest_partner_file, ingest_partner_inbox
-from observatoire.lock import LockTimeout
 from tests.helpers import make_settings
 from tests.partners.helpers import EXAMPLES, fingerprint
 
 HOLDER = """
 import sys
 from pathlib import Path
-from observatoire.lock import writer_lock
+from core.lock import writer_lock
 with writer_lock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.read()  # released when the test closes our stdin

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from superset_api import SupersetClient
 
-from observatoire.config import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.test_population_historique import VAL_DE_GERS, compilation_1968, gers_on_today_geography
 
 pytestmark = pytest.mark.slow

@@ -27,7 +27,9 @@ class LockTimeout(RuntimeError):
 def writer_lock(path: Path, timeout_s: float | None = None, poll_s: float = 0.5) -> Iterator[None]:
     """Hold the lock; wait at most `timeout_s` (default OBS_LOCK_TIMEOUT, 1800 s), then raise LockTimeout."""
     if timeout_s is None:
-        timeout_s = float(os.environ.get("OBS_LOCK_TIMEOUT", "1800"))
+        from core.settings import load_settings
+
+        timeout_s = load_settings().lock_timeout_s
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout_s
     with open(path, "a+") as handle:

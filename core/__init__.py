@@ -1,0 +1,1 @@
+"""Neutral foundations shared by `extract` and `observatoire`: settings, writer lock, file helpers (README.md)."""
