@@ -31,7 +31,7 @@ from observatoire.portraits.generate import print_pdfs  # noqa: E402
 def warehouse(args: argparse.Namespace, work: Path) -> Path:
     if args.warehouse:
         return Path(args.warehouse)
-    settings = load_settings({**os.environ, "OBS_DEPARTEMENT": args.departement})
+    settings = load_settings(OBS_DEPARTEMENT=args.departement)
     if settings.warehouse_path.exists():
         con = duckdb.connect(str(settings.warehouse_path), read_only=True)
         try:
@@ -42,8 +42,9 @@ def warehouse(args: argparse.Namespace, work: Path) -> Path:
             return settings.warehouse_path
     from observatoire.refresh import refresh
 
-    built = load_settings({"OBS_VAR_DIR": str(work / "var"), "OBS_DEPARTEMENT": args.departement})
-    os.environ["OBS_PORTRAITS"] = "non"  # the refresh's own portrait step: measured below instead
+    # OBS_PORTRAITS=non: the refresh's own portrait step is measured below instead
+    built = load_settings({"OBS_VAR_DIR": str(work / "var"), "OBS_DEPARTEMENT": args.departement,
+                           "OBS_PORTRAITS": "non"})
     print(f"Construction de l'entrepôt ({args.departement}, hors ligne)…", flush=True)
     refresh(built)
     return built.warehouse_path

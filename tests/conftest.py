@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 # Portraits de territoire after each publish cost seconds per refresh; the tests that need them ask for them
-# (tests/test_portraits.py, test_dags.py, test_refresh.py's 64 case).
+# (tests/test_portraits.py, test_dags.py, test_refresh.py's 64 case). For what reads the environment (the CLI,
+# subprocesses); settings built by tests.helpers.make_settings have it too.
 os.environ.setdefault("OBS_PORTRAITS", "non")
 
 from tests.helpers import make_settings, query

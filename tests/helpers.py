@@ -14,7 +14,10 @@ from core.settings import REPO_ROOT, Settings, load_settings
 
 
 def make_settings(var_dir: Path, departement: str = "32", **extra: str) -> Settings:
-    return load_settings({"OBS_VAR_DIR": str(var_dir), "OBS_DEPARTEMENT": departement, **extra})
+    """Settings of a test's own working area, read from these values only (not the environment); portraits off
+    unless asked (OBS_PORTRAITS, as tests/conftest.py sets the environment for the CLI and subprocesses)."""
+    return load_settings({"OBS_VAR_DIR": str(var_dir), "OBS_DEPARTEMENT": departement, "OBS_PORTRAITS": "non",
+                          **extra})
 
 
 def sha256(path: Path) -> str:
