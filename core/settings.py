@@ -26,7 +26,6 @@ SCOPES = ("departement", "france")
 # compilation 1968–2014): 'auto' shows them when the configured département lies in that région, 'oui' always
 # (where they cover a territory whole), 'non' never.
 MILLESIMES_REGIONAUX = ("auto", "oui", "non")
-PORTRAITS = ("pdf", "html", "non")
 _DEPARTEMENT_RE = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 # Fields read only on a workstation (the local Airflow stack of `make demo`/`make status`), never in a container.
 LOCAL_ONLY = {"local_only": True}
@@ -228,8 +227,13 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: str | None)
         raise ConfigError(" ; ".join(_message(error) for error in exc.errors())) from None
 
 
+_EXPECTED = {"float_parsing": "un nombre (ex. 1800 ou 0.5)", "int_parsing": "un nombre entier (ex. 3)",
+             "int_from_float": "un nombre entier (ex. 3)", "path_type": "un chemin de fichier"}
+
+
 def _message(error: dict) -> str:
     if "error" in error.get("ctx", {}):
         return str(error["ctx"]["error"])
     name = error["loc"][0] if error["loc"] else "?"
-    return f"{name}={error.get('input')!r} : valeur invalide ({error['msg']})."
+    expected = _EXPECTED.get(error["type"], f"une valeur valide ({error['msg']})")
+    return f"{name}={error.get('input')!r} : valeur invalide, attendu {expected} ; voir .env.example."

@@ -9,6 +9,7 @@ COPY infra/requirements/pipeline.lock.txt infra/requirements/docker-extra.txt in
 RUN uv pip install --no-cache -r /tmp/req/pipeline.lock.txt -r /tmp/req/docker-extra.txt -r /tmp/req/pipeline-image.txt
 WORKDIR /opt/observatoire
 COPY pyproject.toml README.md ./
+COPY core core
 COPY observatoire observatoire
 COPY extract extract
 COPY dags dags
