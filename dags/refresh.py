@@ -55,7 +55,9 @@ def refresh():
 
         return list(SOURCES)
 
-    @task(pool=WRITER_POOL)  # the extract writes the landing files under the writer lock
+    # The extract writes the landing files under the writer lock. retries=0: HTTP faults are retried once, by the
+    # session (extract/http.py); a source still failing keeps its previous landing, flagged stale.
+    @task(retries=0, pool=WRITER_POOL)
     def extract(source: str) -> dict:
         from observatoire.config import load_settings
         from observatoire.refresh import extract_sources

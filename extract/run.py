@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -254,25 +252,6 @@ def describe(result: dict) -> str:
     return f"{result['source']:<42} {result['rows']:>8} lignes  {(result['sha256'] or '-')[:12]:<12}  {flag}{demo}"
 
 
-def extract_with_retries(name: str, settings: Settings, session: requests.Session | None = None) -> dict:
-    """`extract_source`, tried OBS_EXTRACT_ATTEMPTS times [3]: HTTP errors are already retried by the session,
-    this also retries an answer that cannot be parsed (truncated file, HTML error page served with 200)."""
-    attempts = max(1, int(os.environ.get("OBS_EXTRACT_ATTEMPTS", "3")))
-    if settings.mode != "online" or SOURCES[name].local_file is not None:
-        attempts = 1  # a snapshot or a local file gives the same bytes again: no point retrying
-    delay = float(os.environ.get("OBS_EXTRACT_RETRY_DELAY_S", "20"))
-    for attempt in range(1, attempts + 1):
-        try:
-            return extract_source(name, settings, session)
-        except (FileNotFoundError, KeyError):
-            raise  # a missing local file or an unknown source will not appear by retrying
-        except Exception:
-            if attempt == attempts:
-                raise
-            time.sleep(delay * attempt)
-    raise AssertionError("unreachable")
-
-
 def extract_all(
     settings: Settings,
     sources: list[str] | None = None,
@@ -280,7 +259,9 @@ def extract_all(
 ) -> list[dict]:
     """Extract every declared source (or `sources`), each isolated from the others' failures.
 
-    A fetched source (not the département's local files) that still fails after its retries keeps its last
+    Transient HTTP faults (timeouts, 429, 5xx) are retried by the session (extract/http.py, urllib3 `Retry`), the
+    one retry mechanism of the package; a body that cannot be parsed is not fetched again in the same run.
+    A fetched source (not the département's local files) that still fails keeps its last
     good landing, flagged `stale` (with the error and the date of its last success), so that the refresh goes
     on and publishes the flag. With no previous landing, a source of the territory referential (`essential`)
     fails the run (ExtractError, raised after trying every source); any other is landed empty and flagged
@@ -291,7 +272,7 @@ def extract_all(
     results, failures = [], []
     for name in names:
         try:
-            result = extract_with_retries(name, settings, session)
+            result = extract_source(name, settings, session)
         except Exception as exc:  # noqa: BLE001 - isolate each source, report all failures together
             # The département's own files (local_file) are never kept stale: a wrong file must stop the run.
             remote = name in SOURCES and SOURCES[name].local_file is None

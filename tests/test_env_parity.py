@@ -217,8 +217,7 @@ def test_the_scan_sees_the_known_reads(reads):
     pipeline, superset = variables_of(reads, PIPELINE_CODE), variables_of(reads, SUPERSET_CODE)
     assert {"OBS_VAR_DIR", "OBS_TERRITOIRES_FILE"} <= reads["observatoire/config.py"]  # _path(env, "X", ...)
     assert "DATA_INCLUSION_TOKEN" in reads["extract/sources/data_inclusion_services.py"]  # via TOKEN_ENV
-    assert {"OBS_INBOX_DIR", "OBS_CTG_DEBUT", "OBS_CTG_FIN", "OBS_EXTRACT_ATTEMPTS", "OBS_EXTRACT_RETRY_DELAY_S",
-            "OBS_DAG_RETRIES", "OBS_NOTIFY_SMTP_TO"} <= pipeline
+    assert {"OBS_INBOX_DIR", "OBS_CTG_DEBUT", "OBS_CTG_FIN", "OBS_DAG_RETRIES", "OBS_NOTIFY_SMTP_TO"} <= pipeline
     assert "AIRFLOW_ADMIN_PASSWORD" in reads["infra/docker/airflow-init.sh"]  # embedded Python here-document
     assert {"SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "SUPERSET_HOME", "SUPERSET_DOCS_DIR",
             "SUPERSET_USERS_FILE", "OBS_WAREHOUSE_PATH"} <= superset

@@ -87,7 +87,7 @@ class FaultyServer:
 @pytest.fixture
 def online(monkeypatch):
     """Point the two sources at a local faulty server. The session is the production one (its retry count) with no
-    backoff sleep and a 0.5 s read timeout; 2 extract attempts, no delay between them. `start(fault)` returns the
+    backoff sleep and a 0.5 s read timeout. `start(fault)` returns the
     server and the sessions the extract built."""
     servers, sessions = [], []
 
@@ -107,8 +107,6 @@ def online(monkeypatch):
     monkeypatch.setattr(extract.http, "TIMEOUT", (2, 0.5))
     real_make_session = extract.http.make_session
     monkeypatch.setattr(extract.run, "make_session", make_session)
-    monkeypatch.setenv("OBS_EXTRACT_ATTEMPTS", "2")
-    monkeypatch.setenv("OBS_EXTRACT_RETRY_DELAY_S", "0")
     yield start
     for server in servers:
         server.close()
@@ -125,12 +123,13 @@ def test_failing_source_is_retried_then_kept_stale(fault, online, tmp_path):
     settings = make_settings(tmp_path / "var", OBS_MODE="online")
     results = {r["source"]: r for r in extract_all(settings, sources=[FAILING, HEALTHY])}
 
-    # retried: HTTP errors and timeouts by the session (1 + its retries per attempt), garbage by the extract
-    # (OBS_EXTRACT_ATTEMPTS=2); the session is the one the extract built, as configured in production
+    # retried: HTTP errors and timeouts by the session (1 + its retries), the only retry mechanism; a 200 answer
+    # that cannot be parsed is fetched once (not retried on top); the session is the one the extract built, as
+    # configured in production
     assert len(sessions) == 1
     retries = sessions[0].get_adapter(server.url).max_retries.total
     assert retries >= 1, "the HTTP session must retry 5xx answers and timeouts"
-    assert server.hits["bad"] == (2 if fault == "garbage" else 2 * (1 + retries))
+    assert server.hits["bad"] == (1 if fault == "garbage" else 1 + retries)
     stale = results[FAILING]
     assert stale["stale"] is True and stale["error"]
     assert stale["sha256"] == first[FAILING]["sha256"] and stale["rows"] == first[FAILING]["rows"]
