@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import requests
 
-from extract import raw
+from extract import freshness, raw
 from extract.http import get, make_session
 from extract.registry import SOURCES, Fetched, Source
 from observatoire.config import REPO_ROOT, Settings
@@ -134,90 +134,19 @@ def extract_source(name: str, settings: Settings, session: requests.Session | No
         "stale": False,
         "error": None,
     }
-    _record_success(settings, result)
+    freshness.record_success(settings.landing_dir, result)
     return result
-
-
-# --- freshness: the last good landing of each source, kept when a later fetch fails ----------------------
-STATE_FILE = "_sources_state.json"  # landing/_sources_state.json: last successful extract of each source
-
-
-def _state_path(settings: Settings) -> Path:
-    return settings.landing_dir / STATE_FILE
-
-
-def _read_state(settings: Settings) -> dict:
-    path = _state_path(settings)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-FRESHNESS_LANDING = "fraicheur_sources"  # landing/fraicheur_sources.parquet, read by dbt (marts.fraicheur_sources)
-_STATE_KEYS = ("sha256", "rows", "est_demonstration", "fetched_at", "origin", "last_success")
-
-
-def _write_state(settings: Settings, state: dict, freshness: dict) -> None:
-    """The state file (last success of each source) and the freshness landing (state + this run's flags)."""
-    raw.atomic_write(_state_path(settings), json.dumps(state, indent=1, sort_keys=True).encode())
-    rows = [{"source": name, "sha256": entry.get("sha256"), "lignes": entry.get("rows"),
-             "est_demonstration": bool(entry.get("est_demonstration")), "origine": entry.get("origin"),
-             "octets_recus_le": entry.get("fetched_at"), "derniere_reussite": entry.get("last_success"),
-             "derniere_tentative": freshness.get(name, {}).get("attempt", entry.get("last_success")),
-             "est_perimee": bool(freshness.get(name, {}).get("stale", False)),
-             "erreur": freshness.get(name, {}).get("error")}
-            for name, entry in sorted(state.items())]
-    frame = pd.DataFrame(rows, columns=["source", "sha256", "lignes", "est_demonstration", "origine",
-                                        "octets_recus_le", "derniere_reussite", "derniere_tentative",
-                                        "est_perimee", "erreur"])
-    frame["lignes"] = frame["lignes"].astype("Int64")
-    frame["erreur"] = frame["erreur"].astype("string")
-    raw.write_landing(frame, settings.landing_dir, FRESHNESS_LANDING, "")
-
-
-def _read_freshness(settings: Settings) -> dict:
-    path = settings.landing_dir / f"{FRESHNESS_LANDING}.parquet"
-    if not path.exists():
-        return {}
-    table = pq.read_table(path, columns=["source", "derniere_tentative", "est_perimee", "erreur"]).to_pylist()
-    return {r["source"]: {"attempt": r["derniere_tentative"], "stale": r["est_perimee"], "error": r["erreur"]}
-            for r in table}
-
-
-def _record_success(settings: Settings, result: dict) -> None:
-    state = _read_state(settings)
-    state[result["source"]] = {k: result[k] for k in _STATE_KEYS}
-    freshness = _read_freshness(settings)
-    freshness[result["source"]] = {"attempt": result["last_success"], "stale": False, "error": None}
-    _write_state(settings, state, freshness)
-
-
-def _record_stale(settings: Settings, result: dict) -> None:
-    state = _read_state(settings)
-    state.setdefault(result["source"], {k: result.get(k) for k in _STATE_KEYS})
-    freshness = _read_freshness(settings)
-    freshness[result["source"]] = {"attempt": datetime.now(UTC).isoformat(timespec="seconds"), "stale": True,
-                                   "error": result["error"]}
-    _write_state(settings, state, freshness)
 
 
 def stale_result(name: str, settings: Settings, error: str) -> dict | None:
     """The source's previous good landing, flagged stale, or None when there is none to fall back on."""
-    landing = settings.landing_dir / f"{name}.parquet"
-    if not landing.exists():
+    previous = freshness.last_good(settings.landing_dir, settings.raw_dir, name)
+    if previous is None:
         return None
-    previous = _read_state(settings).get(name)
-    if previous is not None and previous.get("last_success") is None:
-        return None  # the empty landing of a source that never succeeded (unavailable_result): nothing to keep
-    if previous is None:  # landing written before freshness was tracked: describe it from the file itself
-        table = pq.read_table(landing, columns=["_sha256", "est_demonstration"])
-        sha = table.column("_sha256")[0].as_py() if table.num_rows else None
-        fetch = next((f for f in reversed(raw.fetches(settings.raw_dir))
-                      if f["source"] == name and f["sha256"] == sha), {})
-        previous = {"sha256": sha, "rows": table.num_rows, "fetched_at": fetch.get("fetched_at"),
-                    "origin": fetch.get("origin"), "last_success": fetch.get("fetched_at"),
-                    "est_demonstration": bool(table.num_rows and table.column("est_demonstration")[0].as_py())}
+    landing = settings.landing_dir / f"{name}.parquet"
     result = {"source": name, **previous, "landing_path": str(landing), "changed": False, "stale": True,
               "error": error[:500]}
-    _record_stale(settings, result)
+    freshness.record_stale(settings.landing_dir, result)
     return result
 
 
@@ -233,11 +162,7 @@ def unavailable_result(name: str, settings: Settings, error: str) -> dict:
     result = {"source": name, "sha256": None, "rows": 0, "landing_path": str(landing), "est_demonstration": False,
               "fetched_at": None, "origin": None, "changed": False, "last_success": None, "stale": True,
               "unavailable": True, "error": error[:500]}
-    state = _read_state(settings)
-    state[name] = {k: result[k] for k in _STATE_KEYS}
-    freshness = _read_freshness(settings)
-    freshness[name] = {"attempt": datetime.now(UTC).isoformat(timespec="seconds"), "stale": True, "error": error[:500]}
-    _write_state(settings, state, freshness)
+    freshness.record_unavailable(settings.landing_dir, result)
     return result
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from extract import raw
-from extract.run import FRESHNESS_LANDING
+from extract.freshness import FRESHNESS_LANDING
 from observatoire.config import REPO_ROOT, Settings
 
 VERIFICATION_FILE = "verification.json"
