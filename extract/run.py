@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import requests
 
 from extract import freshness, raw
+from extract.geography import PERIMETER_LANDINGS
 from extract.http import get, make_session
 from extract.registry import SOURCES, Fetched, Source
 from observatoire.config import REPO_ROOT, Settings
@@ -69,8 +70,6 @@ def fetch(source: Source, settings: Settings, session: requests.Session | None =
     return _snapshot(source, settings), "offline"
 
 
-# Parsers restrict rows to the perimeter read from these landings (extract/sources/_long.py, territoires_action.py).
-PERIMETER_LANDINGS = ("insee_cog_communes", "epci_composition")
 
 
 @cache
