@@ -505,30 +505,30 @@ def _ingest(path, name, result, problems, notes, settings, inbox, staged, move, 
         path.unlink()
 
 
-def ingest_inbox(settings: Settings, env: dict[str, str] | None = None) -> list[IngestResult]:
-    """Every file of the inbox (`inbox/<partner>/<file>`), oldest first; handled files leave the inbox."""
+def inbox_entries(settings: Settings, env: dict[str, str] | None = None) -> list[tuple[Path, str]]:
+    """The inbox walked once: every file waiting in it, oldest first, with the partner code of its folder
+    (`inbox/<partner>/<file>`; `_inconnu` for a file or link misplaced at the root). Hidden entries and
+    sub-folders are skipped; a link is listed (ingest refuses it)."""
     root = inbox_dir(settings, env)
-    results: list[IngestResult] = []
-    with _lock(settings):
-        _upgrade_receptions(settings)
     if not root.is_dir():
-        return results
+        return []
     entries = []
-    for folder in sorted(root.iterdir()):
-        if folder.name.startswith("."):
-            continue
+    for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
         if folder.is_symlink() or not folder.is_dir():
             entries.append((folder, "_inconnu"))
             continue
-        for item in sorted(folder.iterdir()):
-            if not item.name.startswith("."):
-                entries.append((item, folder.name))
-    entries.sort(key=lambda e: (e[0].lstat().st_mtime, str(e[0])))
-    for item, partner in entries:
-        if item.is_dir() and not item.is_symlink():
-            continue
-        results.append(ingest_file(item, partner, None, settings, move=True, inbox=root))
-    return results
+        entries += [(item, folder.name) for item in sorted(folder.iterdir())
+                    if not item.name.startswith(".") and (item.is_symlink() or not item.is_dir())]
+    return sorted(entries, key=lambda e: (e[0].lstat().st_mtime, str(e[0])))
+
+
+def ingest_inbox(settings: Settings, env: dict[str, str] | None = None) -> list[IngestResult]:
+    """Every file of the inbox (`inbox/<partner>/<file>`), oldest first; handled files leave the inbox."""
+    with _lock(settings):
+        _upgrade_receptions(settings)
+    root = inbox_dir(settings, env)
+    return [ingest_file(item, partner, None, settings, move=True, inbox=root)
+            for item, partner in inbox_entries(settings, env)]
 
 
 def landing_frame(settings: Settings, kind: str) -> pd.DataFrame:
