@@ -1,8 +1,10 @@
-"""The territory referential of the current run: COG communes and EPCI composition, loaded in one place.
+"""The territory referential of the current run: COG communes, their history and EPCI composition, loaded in one
+place.
 
 Everything checked against the geography (the Melodi selectors of the API sources, the département's territoires
 d'action file, the partners' files) reads the landing files the extract wrote in this run,
-`settings.landing_dir/insee_cog_communes.parquet` and `epci_composition.parquet`: online, the COG just fetched,
+`settings.landing_dir/insee_cog_communes.parquet`, `epci_composition.parquet` (and, for the partners' merged
+communes, `insee_cog_mouvements.parquet`): online, the COG just fetched,
 not the committed one. Only where no landing exists yet (a partner file received before the first extract, a
 parser run on its own) is the embedded snapshot (`data/snapshot/<source>/`) parsed instead, by the same parser
 the extract uses.
@@ -16,6 +18,7 @@ import pandas as pd
 
 COG_COMMUNES = "insee_cog_communes"
 EPCI_COMPOSITION = "epci_composition"
+COG_MOUVEMENTS = "insee_cog_mouvements"
 PERIMETER_LANDINGS = (COG_COMMUNES, EPCI_COMPOSITION)  # a source parsed against these is re-parsed when they change
 
 
@@ -45,11 +48,20 @@ def epci_composition(settings) -> pd.DataFrame:
     return _load(settings, EPCI_COMPOSITION, ["siren_epci", "nom_epci", "code_commune"])
 
 
+def commune_changes(settings) -> pd.DataFrame:
+    """COG history between two communes (TYPECOM COM on both sides, code changed): old code → new code."""
+    mvt = _load(settings, COG_MOUVEMENTS, ["typecom_avant", "code_commune_avant", "typecom_apres",
+                                           "code_commune_apres"])
+    keep = ((mvt["typecom_avant"] == "COM") & (mvt["typecom_apres"] == "COM")
+            & (mvt["code_commune_avant"] != mvt["code_commune_apres"]))
+    return mvt.loc[keep, ["code_commune_avant", "code_commune_apres"]].reset_index(drop=True)
+
+
 def stamp(settings) -> tuple:
     """What the geography is read from (each landing's path, size and modification time, or 'snapshot'): a cache
     of anything derived from it is valid while the stamp is unchanged."""
     out = []
-    for name in PERIMETER_LANDINGS:
+    for name in (*PERIMETER_LANDINGS, COG_MOUVEMENTS):
         path = _landing(settings, name)
         out.append((str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.exists()
                    else (name, str(settings.snapshot_dir)))

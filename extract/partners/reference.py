@@ -1,8 +1,8 @@
 """Reference geography used to check territory codes, and the partners' registry.
 
-Communes and EPCI come from the current run's landing files (extract/geography.py: the COG just fetched, the
-snapshot only before the first extract). The commune history (mergers) and the département's name are read
-from the snapshot files of `REFERENCE_CANDIDATES`, the one place to repoint.
+Communes, their history (mergers) and EPCI come from the current run's landing files (extract/geography.py:
+the COG just fetched, the snapshot only before the first extract). Only the département's name (with its
+article, which the landing does not keep) is read from the snapshot file of `REFERENCE_CANDIDATES`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ _SNAPSHOT = REPO_ROOT / "data" / "snapshot"
 
 # name → candidate paths (glob patterns allowed), first existing wins.
 REFERENCE_CANDIDATES: dict[str, list[Path]] = {
-    "mouvements": [_SNAPSHOT / "insee_cog_mouvements" / "v_mvt_commune_*.csv*"],
     "departements": [_SNAPSHOT / "insee_cog_departements" / "v_departement_*.csv*"],
 }
 
@@ -79,13 +78,12 @@ def _load_territoires(path: Path) -> frozenset[str] | None:
     return frozenset(r["code_territoire"] for r in csv.DictReader(io.StringIO(text), delimiter=delimiter))
 
 
-def _merged(departement: str, current: frozenset[str]) -> dict[str, tuple[str, ...]]:
+def _merged(settings: Settings, current: frozenset[str]) -> dict[str, tuple[str, ...]]:
     """Old commune code → current code(s), following INSEE's history of changes (mergers, code changes)."""
     edges: dict[str, set[str]] = {}
-    for row in _rows(reference_path("mouvements")):
-        before, after = row["COM_AV"], row["COM_AP"]
-        if before != after and row["TYPECOM_AP"] == "COM" and row["TYPECOM_AV"] == "COM":
-            edges.setdefault(before, set()).add(after)
+    changes = geography.commune_changes(settings)
+    for before, after in zip(changes["code_commune_avant"], changes["code_commune_apres"], strict=True):
+        edges.setdefault(before, set()).add(after)
     out: dict[str, tuple[str, ...]] = {}
     for old in edges:
         if old in current:
@@ -125,7 +123,7 @@ def _load_geography_cached(settings: Settings, _stamp: tuple, _mtime) -> Geograp
         departement=departement,
         nom_departement=nom,
         communes=dict(zip(cog.loc[in_dep, "code_commune"], cog.loc[in_dep, "libelle"], strict=True)),
-        merged=_merged(departement, frozenset(cog["code_commune"])),
+        merged=_merged(settings, frozenset(cog["code_commune"])),
         epci=_epci_of(settings),
         territoires=_load_territoires(settings.territoires_file),
     )

@@ -56,3 +56,23 @@ def test_a_ccas_of_the_new_commune_is_a_known_partner(settings):
         resolve_partner(f"CCAS-{NEW_COMMUNE}", settings)
     _landing_with_a_new_commune(settings)
     assert resolve_partner(f"CCAS-{NEW_COMMUNE}", settings).label == "CCAS de Commune-Test"
+
+
+def test_merged_communes_follow_the_landing_history(settings, tmp_path):
+    """A commune change only in this run's COG history (landing) remaps an old code, with a note."""
+    from extract.registry import SOURCES
+
+    old = "32998"  # no such commune in the committed COG, nor in its history
+    path = tmp_path / "caf32_ancienne_commune.csv"
+    path.write_text(HEADER + f"commune;{old};foyers_rsa;Foyers allocataires du RSA;2024;12;nombre\n",
+                    encoding="utf-8")
+    assert ingest_file(path, "CAF32", None, settings).status == "refused"
+    source = SOURCES[geography.COG_MOUVEMENTS]
+    mvt = source.parser([settings.snapshot_dir / source.name / f for f in source.snapshot_files], settings)
+    change = mvt.iloc[[0]].assign(typecom_avant="COM", code_commune_avant=old, typecom_apres="COM",
+                                  code_commune_apres="32013")
+    settings.landing_dir.mkdir(parents=True, exist_ok=True)
+    pd.concat([mvt, change]).to_parquet(settings.landing_dir / f"{geography.COG_MOUVEMENTS}.parquet")
+    result = ingest_file(path, "CAF32", None, settings)
+    assert result.status == "accepted", result.errors
+    assert result.notes == [f"code de commune fusionnée rattaché à la commune actuelle : {old} → 32013 (Auch)"]
