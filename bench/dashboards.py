@@ -2,22 +2,19 @@
 
     .venvs/pipeline/bin/python bench/dashboards.py [--departement 32] [--repeat 15] [--warehouse PATH]
 
-Builds a warehouse with the real offline pipeline (or takes --warehouse), sets up a throw-away Superset exactly
-as the tests do (infra/superset/init.sh, import_assets.sh, serve.sh, in a temporary SUPERSET_HOME on a free
-port, generated secrets), then for each chart posts the query its dashboard sends to /api/v1/chart/data:
-`cold` with force=true (cache bypassed: the query runs on DuckDB each time), `cached` with force=false after
-a warm-up (a data-cache hit). Prints median and p95 in ms per chart and overall. Target: p95 < 500 ms cold
-for the Gers. Nothing is asserted (CONVENTIONS: a test never asserts a wall-clock time).
+Builds a warehouse with the real offline pipeline (or takes --warehouse), sets up a throw-away Superset with the
+tests' own code (tests/superset/server.py: infra/superset/init.sh, import_assets.sh, serve.sh, in a temporary
+SUPERSET_HOME on a free port, generated secrets), then for each chart posts the query its dashboard sends to
+/api/v1/chart/data: `cold` with force=true (cache bypassed: the query runs on DuckDB each time), `cached` with
+force=false after a warm-up (a data-cache hit). Prints median and p95 in ms per chart and overall. Target: p95 <
+500 ms cold for the Gers. Nothing is asserted (CONVENTIONS: a test never asserts a wall-clock time).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,16 +28,12 @@ sys.path.insert(0, str(REPO))
 
 from superset_api import SupersetClient, query_context  # noqa: E402
 
+from tests.superset import server  # noqa: E402
+
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def perimeter(warehouse: Path) -> str:
@@ -56,25 +49,15 @@ def perimeter(warehouse: Path) -> str:
 
 @contextmanager
 def throwaway_superset(warehouse: Path, home: Path, **settings: str) -> Iterator[tuple[str, str]]:
-    """A Superset set up exactly as the tests do it (init.sh, import_assets.sh, serve.sh) in `home`, on a free
-    port, with generated secrets and extra environment `settings`; yields (base URL, admin password)."""
-    port = free_port()
-    password = secrets.token_urlsafe(18)
-    env = {
-        **os.environ,
-        **settings,
-        "SUPERSET_HOME": str(home),
-        "SUPERSET_SECRET_KEY": secrets.token_hex(32),
-        "SUPERSET_ADMIN_PASSWORD": password,
-        "SUPERSET_PORT": str(port),
-    }
-    infra = REPO / "infra" / "superset"
+    """A Superset set up exactly as the tests do it (tests/superset/server.py: init.sh, import_assets.sh, serve.sh)
+    in `home`, on a free port, with generated secrets, the product's default limits and extra environment
+    `settings`; yields (base URL, admin password)."""
+    env = {**server.operator_env(home, server.free_port(), secrets.token_urlsafe(18)), **settings}
     try:
-        for step in (["init.sh"], ["import_assets.sh", str(warehouse)], ["serve.sh", "start"]):
-            subprocess.run(["bash", str(infra / step[0]), *step[1:]], env=env, check=True, capture_output=True)
-        yield f"http://127.0.0.1:{port}", password
+        server.start(env, warehouse, timings={})
+        yield f"http://127.0.0.1:{env['SUPERSET_PORT']}", env["SUPERSET_ADMIN_PASSWORD"]
     finally:
-        subprocess.run(["bash", str(infra / "serve.sh"), "stop"], env=env, capture_output=True)
+        server.stop(env)
 
 
 def main() -> None:

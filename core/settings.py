@@ -56,8 +56,6 @@ class Settings(BaseSettings):
     inbox_dir: Path | None = _var(None, "OBS_INBOX_DIR")  # partners' drop zone [var_dir/inbox]
     # --- extract
     data_inclusion_token: str = _var("", "DATA_INCLUSION_TOKEN", secret=True)
-    extract_attempts: int = _var(3, "OBS_EXTRACT_ATTEMPTS")
-    extract_retry_delay_s: float = _var(20.0, "OBS_EXTRACT_RETRY_DELAY_S")
     # --- partners' files
     ctg_debut: date = _var(date(2023, 1, 1), "OBS_CTG_DEBUT")
     ctg_fin: date = _var(date(2026, 12, 31), "OBS_CTG_FIN")

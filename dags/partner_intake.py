@@ -18,8 +18,9 @@ publication déjà faite n'est pas refaite.
 La tâche `ingest` met à jour l'Asset `partenaires_landing` (les tables `landing/partenaires_*.parquet`),
 auquel un autre DAG peut s'abonner.
 
-Orchestration only: `ingest` calls `observatoire.intake.ingest_partner_inbox` (the code behind
-`observatoire ingest` and the nightly refresh), then the build and publish functions of `observatoire.refresh`.
+Orchestration only: every task is a function of `observatoire.tasks`: `ingest` calls
+`observatoire.intake.ingest_partner_inbox` (the code behind `observatoire ingest` and the nightly refresh), then
+the build and publish functions of `observatoire.refresh`; `portraits` is the refresh DAG's task.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from airflow.sdk import Asset, PokeReturnValue, dag, get_current_context, task
 
 from core.lock import WRITER_POOL
 from core.settings import load_settings
+from observatoire import tasks
 
 PARTENAIRES_LANDING = Asset(
     name="partenaires_landing",
@@ -64,64 +66,20 @@ def partner_intake():
                  mode="poke", soft_fail=True)
     def wait_for_file() -> PokeReturnValue:
         """Done when the inbox holds a file, or when received files are not published yet (a run stopped
-        before its publish): one directory listing and one fingerprint of the inputs per poke."""
-        from core.settings import load_settings
-        from observatoire.intake import inbox_files, unpublished_fingerprint
-
-        settings = load_settings()
-        found = inbox_files(settings)
-        return PokeReturnValue(is_done=bool(found) or unpublished_fingerprint(settings) is not None,
-                               xcom_value=len(found))
-
-    @task(outlets=[PARTENAIRES_LANDING], pool=WRITER_POOL)  # writes the landing tables under the writer lock
-    def ingest(waiting: int) -> list[dict]:
-        from core.settings import load_settings
-        from observatoire.intake import ingest_partner_inbox
-
-        return ingest_partner_inbox(load_settings(), examples=False)
-
-    @task.short_circuit
-    def something_to_publish(handled: list[dict]) -> bool:
-        """Rebuild when the inputs differ from the published warehouse's: a file accepted, or refused (its
-        reception is shown on « Qualité des données »), now or by a run stopped before its publish. A
-        duplicate changes nothing; with nothing published yet, the first refresh publishes."""
-        from core.settings import load_settings
-        from observatoire.intake import unpublished_fingerprint
-
-        return unpublished_fingerprint(load_settings()) is not None
+        before its publish)."""
+        found, done = tasks.pending()
+        return PokeReturnValue(is_done=done, xcom_value=found)
 
     @task(retries=0, pool=WRITER_POOL)
     def dbt_build() -> dict:
-        from core.settings import load_settings
-        from observatoire.fingerprint import inputs_fingerprint
-        from observatoire.intake import published_sources
-        from observatoire.refresh import build, new_build_path
+        return tasks.dbt_build(get_current_context()["run_id"])
 
-        settings = load_settings()
-        fingerprint = inputs_fingerprint(settings, published_sources(settings))
-        return build(settings, new_build_path(settings, get_current_context()["run_id"]), progress=print,
-                     fingerprint=fingerprint)
-
-    @task(pool=WRITER_POOL)
-    def publish(build_summary: dict) -> dict:
-        from core.settings import load_settings
-        from observatoire.intake import published_sources
-        from observatoire.refresh import publish_build
-
-        settings = load_settings()
-        return publish_build(settings, build_summary, published_sources(settings), only_if_new=True)
-
-    @task(retries=0)  # after the publish, outside the pool (reads only); never fails: a warning instead
-    def portraits(published: dict) -> dict:
-        """Portraits de territoire of the published warehouse, archived per publication (observatoire/portraits)."""
-        from core.settings import load_settings
-        from observatoire.portraits.archive import publish_portraits
-
-        return publish_portraits(load_settings())
-
+    ingest = task(tasks.ingest, outlets=[PARTENAIRES_LANDING], pool=WRITER_POOL)  # landing tables, writer lock
+    publish = task(tasks.publish, pool=WRITER_POOL)
+    portraits = task(tasks.portraits, retries=0)  # after the publish, outside the pool (reads only); never fails
     handled = ingest(wait_for_file())
     built = dbt_build()
-    something_to_publish(handled) >> built
+    task.short_circuit(tasks.something_to_publish)(handled) >> built
     portraits(publish(built))
 
 

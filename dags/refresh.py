@@ -8,8 +8,8 @@ si `OBS_MODE=online`), reçoit les fichiers déposés par les partenaires dans l
 build propre à l'exécution, puis **publie** atomiquement `var/warehouse/observatoire.duckdb`.
 Un échec de build ou de test laisse l'entrepôt publié inchangé.
 
-Orchestration only: every task calls a function of `observatoire.refresh`, the same code as
-`observatoire refresh`. XCom carries paths and counts, never data.
+Orchestration only: every task is a function of `observatoire.tasks`, which calls `observatoire.refresh`, the
+same code as `observatoire refresh`. XCom carries paths and counts, never data.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from airflow.sdk import Param, dag, get_current_context, task
 
 from core.lock import WRITER_POOL
 from core.settings import load_settings
+from observatoire import tasks
 
 
 def _notify_failure(context) -> None:
@@ -49,66 +50,27 @@ def _notify_failure(context) -> None:
     tags=["observatoire", "nightly", "warehouse"],
 )
 def refresh():
-    @task
-    def list_sources() -> list[str]:
-        from extract.registry import SOURCES
-
-        return list(SOURCES)
-
-    @task(pool=WRITER_POOL)  # the extract writes the landing files under the writer lock
-    def extract(source: str) -> dict:
-        from core.settings import load_settings
-        from observatoire.refresh import extract_sources
-
-        (result,) = extract_sources(load_settings(), sources=[source])
-        return result
-
-    @task(pool=WRITER_POOL)  # writes the partners' landing tables under the writer lock
-    def ingest_partners() -> list[dict]:
-        """Partners' inbox first: a refused file is quarantined with its report and does not stop the night."""
-        from core.settings import load_settings
-        from observatoire.refresh import ingest_partners as ingest
-
-        return ingest(load_settings(), progress=print)
+    # The extract writes the landing files under the writer lock. retries=0: HTTP faults are retried once, by the
+    # session (extract/http.py); a source still failing keeps its previous landing, flagged stale.
+    extract = task(tasks.extract, retries=0, pool=WRITER_POOL)
+    ingest_partners = task(tasks.ingest_partners, pool=WRITER_POOL)  # writes the partners' landing tables
 
     @task.short_circuit(pool=WRITER_POOL)
     def check_inputs(sources: list[dict], partners: list[dict]) -> str | None:
-        """The inputs' fingerprint, or None (build and publish skipped) when the published warehouse was built
-        from the same inputs; the check is recorded either way."""
-        from core.settings import load_settings
-        from observatoire.refresh import check_inputs as check
-
-        return check(load_settings(), list(sources), force=bool(get_current_context()["params"]["force"]))
+        """The inputs' fingerprint, or None: nothing changed since the published warehouse, build skipped."""
+        return tasks.check_inputs(sources, partners, force=bool(get_current_context()["params"]["force"]))
 
     @task(retries=0, pool=WRITER_POOL)  # a failing dbt test is a data problem, not a transient one
     def dbt_build(fingerprint: str) -> dict:
-        from core.settings import load_settings
-        from observatoire.refresh import build, new_build_path
-
-        settings = load_settings()
-        run_id = get_current_context()["run_id"]
-        return build(settings, new_build_path(settings, run_id), progress=print, fingerprint=fingerprint)
+        return tasks.dbt_build(get_current_context()["run_id"], fingerprint)
 
     @task(pool=WRITER_POOL)
     def publish(build_summary: dict, sources: list[dict]) -> dict:
-        from core.settings import load_settings
-        from observatoire.notify import notify_stale_sources
-        from observatoire.refresh import publish_build
+        """Publish (forced: republish the same inputs), then notify the stale sources."""
+        return tasks.publish(build_summary, list(sources), force=bool(get_current_context()["params"]["force"]))
 
-        force = bool(get_current_context()["params"]["force"])  # forced: republish the same inputs
-        published = publish_build(load_settings(), build_summary, list(sources), only_if_new=not force)
-        notify_stale_sources(list(sources))  # published, but some sources kept their previous data
-        return published
-
-    @task(retries=0)  # after the publish, outside the pool (reads only); never fails: a warning instead
-    def portraits(published: dict) -> dict:
-        """Portraits de territoire of the published warehouse, archived per publication (observatoire/portraits)."""
-        from core.settings import load_settings
-        from observatoire.portraits.archive import publish_portraits
-
-        return publish_portraits(load_settings())
-
-    extracted = extract.expand(source=list_sources())
+    portraits = task(tasks.portraits, retries=0)  # after the publish, outside the pool (reads only); never fails
+    extracted = extract.expand(source=task(tasks.list_sources)())
     portraits(publish(dbt_build(check_inputs(extracted, ingest_partners())), extracted))
 
 

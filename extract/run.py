@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -16,7 +15,8 @@ import pyarrow.parquet as pq
 import requests
 
 from core.settings import REPO_ROOT, Settings
-from extract import raw
+from extract import freshness, raw
+from extract.geography import PERIMETER_LANDINGS
 from extract.http import get, make_session
 from extract.registry import SOURCES, Fetched, Source
 
@@ -70,8 +70,6 @@ def fetch(source: Source, settings: Settings, session: requests.Session | None =
     return _snapshot(source, settings), "offline"
 
 
-# Parsers restrict rows to the perimeter read from these landings (extract/sources/_long.py, territoires_action.py).
-PERIMETER_LANDINGS = ("insee_cog_communes", "epci_composition")
 
 
 @cache
@@ -135,90 +133,19 @@ def extract_source(name: str, settings: Settings, session: requests.Session | No
         "stale": False,
         "error": None,
     }
-    _record_success(settings, result)
+    freshness.record_success(settings.landing_dir, result)
     return result
-
-
-# --- freshness: the last good landing of each source, kept when a later fetch fails ----------------------
-STATE_FILE = "_sources_state.json"  # landing/_sources_state.json: last successful extract of each source
-
-
-def _state_path(settings: Settings) -> Path:
-    return settings.landing_dir / STATE_FILE
-
-
-def _read_state(settings: Settings) -> dict:
-    path = _state_path(settings)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-FRESHNESS_LANDING = "fraicheur_sources"  # landing/fraicheur_sources.parquet, read by dbt (marts.fraicheur_sources)
-_STATE_KEYS = ("sha256", "rows", "est_demonstration", "fetched_at", "origin", "last_success")
-
-
-def _write_state(settings: Settings, state: dict, freshness: dict) -> None:
-    """The state file (last success of each source) and the freshness landing (state + this run's flags)."""
-    raw.atomic_write(_state_path(settings), json.dumps(state, indent=1, sort_keys=True).encode())
-    rows = [{"source": name, "sha256": entry.get("sha256"), "lignes": entry.get("rows"),
-             "est_demonstration": bool(entry.get("est_demonstration")), "origine": entry.get("origin"),
-             "octets_recus_le": entry.get("fetched_at"), "derniere_reussite": entry.get("last_success"),
-             "derniere_tentative": freshness.get(name, {}).get("attempt", entry.get("last_success")),
-             "est_perimee": bool(freshness.get(name, {}).get("stale", False)),
-             "erreur": freshness.get(name, {}).get("error")}
-            for name, entry in sorted(state.items())]
-    frame = pd.DataFrame(rows, columns=["source", "sha256", "lignes", "est_demonstration", "origine",
-                                        "octets_recus_le", "derniere_reussite", "derniere_tentative",
-                                        "est_perimee", "erreur"])
-    frame["lignes"] = frame["lignes"].astype("Int64")
-    frame["erreur"] = frame["erreur"].astype("string")
-    raw.write_landing(frame, settings.landing_dir, FRESHNESS_LANDING, "")
-
-
-def _read_freshness(settings: Settings) -> dict:
-    path = settings.landing_dir / f"{FRESHNESS_LANDING}.parquet"
-    if not path.exists():
-        return {}
-    table = pq.read_table(path, columns=["source", "derniere_tentative", "est_perimee", "erreur"]).to_pylist()
-    return {r["source"]: {"attempt": r["derniere_tentative"], "stale": r["est_perimee"], "error": r["erreur"]}
-            for r in table}
-
-
-def _record_success(settings: Settings, result: dict) -> None:
-    state = _read_state(settings)
-    state[result["source"]] = {k: result[k] for k in _STATE_KEYS}
-    freshness = _read_freshness(settings)
-    freshness[result["source"]] = {"attempt": result["last_success"], "stale": False, "error": None}
-    _write_state(settings, state, freshness)
-
-
-def _record_stale(settings: Settings, result: dict) -> None:
-    state = _read_state(settings)
-    state.setdefault(result["source"], {k: result.get(k) for k in _STATE_KEYS})
-    freshness = _read_freshness(settings)
-    freshness[result["source"]] = {"attempt": datetime.now(UTC).isoformat(timespec="seconds"), "stale": True,
-                                   "error": result["error"]}
-    _write_state(settings, state, freshness)
 
 
 def stale_result(name: str, settings: Settings, error: str) -> dict | None:
     """The source's previous good landing, flagged stale, or None when there is none to fall back on."""
-    landing = settings.landing_dir / f"{name}.parquet"
-    if not landing.exists():
+    previous = freshness.last_good(settings.landing_dir, settings.raw_dir, name)
+    if previous is None:
         return None
-    previous = _read_state(settings).get(name)
-    if previous is not None and previous.get("last_success") is None:
-        return None  # the empty landing of a source that never succeeded (unavailable_result): nothing to keep
-    if previous is None:  # landing written before freshness was tracked: describe it from the file itself
-        table = pq.read_table(landing, columns=["_sha256", "est_demonstration"])
-        sha = table.column("_sha256")[0].as_py() if table.num_rows else None
-        fetch = next((f for f in reversed(raw.fetches(settings.raw_dir))
-                      if f["source"] == name and f["sha256"] == sha), {})
-        previous = {"sha256": sha, "rows": table.num_rows, "fetched_at": fetch.get("fetched_at"),
-                    "origin": fetch.get("origin"), "last_success": fetch.get("fetched_at"),
-                    "est_demonstration": bool(table.num_rows and table.column("est_demonstration")[0].as_py())}
+    landing = settings.landing_dir / f"{name}.parquet"
     result = {"source": name, **previous, "landing_path": str(landing), "changed": False, "stale": True,
               "error": error[:500]}
-    _record_stale(settings, result)
+    freshness.record_stale(settings.landing_dir, result)
     return result
 
 
@@ -234,11 +161,7 @@ def unavailable_result(name: str, settings: Settings, error: str) -> dict:
     result = {"source": name, "sha256": None, "rows": 0, "landing_path": str(landing), "est_demonstration": False,
               "fetched_at": None, "origin": None, "changed": False, "last_success": None, "stale": True,
               "unavailable": True, "error": error[:500]}
-    state = _read_state(settings)
-    state[name] = {k: result[k] for k in _STATE_KEYS}
-    freshness = _read_freshness(settings)
-    freshness[name] = {"attempt": datetime.now(UTC).isoformat(timespec="seconds"), "stale": True, "error": error[:500]}
-    _write_state(settings, state, freshness)
+    freshness.record_unavailable(settings.landing_dir, result)
     return result
 
 
@@ -253,25 +176,6 @@ def describe(result: dict) -> str:
     return f"{result['source']:<42} {result['rows']:>8} lignes  {(result['sha256'] or '-')[:12]:<12}  {flag}{demo}"
 
 
-def extract_with_retries(name: str, settings: Settings, session: requests.Session | None = None) -> dict:
-    """`extract_source`, tried OBS_EXTRACT_ATTEMPTS times [3]: HTTP errors are already retried by the session,
-    this also retries an answer that cannot be parsed (truncated file, HTML error page served with 200)."""
-    attempts = max(1, settings.extract_attempts)
-    if settings.mode != "online" or SOURCES[name].local_file is not None:
-        attempts = 1  # a snapshot or a local file gives the same bytes again: no point retrying
-    delay = settings.extract_retry_delay_s
-    for attempt in range(1, attempts + 1):
-        try:
-            return extract_source(name, settings, session)
-        except (FileNotFoundError, KeyError):
-            raise  # a missing local file or an unknown source will not appear by retrying
-        except Exception:
-            if attempt == attempts:
-                raise
-            time.sleep(delay * attempt)
-    raise AssertionError("unreachable")
-
-
 def extract_all(
     settings: Settings,
     sources: list[str] | None = None,
@@ -279,7 +183,9 @@ def extract_all(
 ) -> list[dict]:
     """Extract every declared source (or `sources`), each isolated from the others' failures.
 
-    A fetched source (not the département's local files) that still fails after its retries keeps its last
+    Transient HTTP faults (timeouts, 429, 5xx) are retried by the session (extract/http.py, urllib3 `Retry`), the
+    one retry mechanism of the package; a body that cannot be parsed is not fetched again in the same run.
+    A fetched source (not the département's local files) that still fails keeps its last
     good landing, flagged `stale` (with the error and the date of its last success), so that the refresh goes
     on and publishes the flag. With no previous landing, a source of the territory referential (`essential`)
     fails the run (ExtractError, raised after trying every source); any other is landed empty and flagged
@@ -290,7 +196,7 @@ def extract_all(
     results, failures = [], []
     for name in names:
         try:
-            result = extract_with_retries(name, settings, session)
+            result = extract_source(name, settings, session)
         except Exception as exc:  # noqa: BLE001 - isolate each source, report all failures together
             # The département's own files (local_file) are never kept stale: a wrong file must stop the run.
             remote = name in SOURCES and SOURCES[name].local_file is None

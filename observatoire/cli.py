@@ -169,10 +169,7 @@ def _print_receptions(settings) -> None:
             print(f"      rapport : {r['rapport']}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="observatoire", description="Observatoire partagé des solidarités")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _refresh_parser(sub) -> None:
     p_refresh = sub.add_parser("refresh", help="extraire les sources, construire et publier l'entrepôt")
     mode = p_refresh.add_mutually_exclusive_group()
     mode.add_argument("--offline", dest="mode", action="store_const", const="offline",
@@ -187,10 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="périmètre : le département et les EPCI qui le touchent (défaut), ou toute la "
                                 "France (défaut : OBS_SCOPE)")
 
-    p_status = sub.add_parser("status", help="ce qui est publié, quand, à partir de quelles sources")
-    p_status.add_argument("--json", action="store_true", help="sortie JSON")
-    p_status.set_defaults(func=cmd_status)
 
+def _portrait_parser(sub) -> None:
     p_portrait = sub.add_parser("portrait", help="portrait imprimable d'un territoire (HTML et PDF)")
     p_portrait.add_argument("code", help="code du territoire dans marts.dim_territoire (EPCI-200066926, "
                             "TER-32-01, COM-32013, DEP-32…)")
@@ -201,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_portrait.add_argument("--html-seulement", action="store_true", help="sans le PDF")
     p_portrait.set_defaults(func=cmd_portrait)
 
+
+def _partner_parsers(sub) -> None:
+    """`ingest` (one partner file by hand) and `template` (a blank template of a kind of file)."""
     from extract.partners import CONTRACTS
 
     p_ingest = sub.add_parser("ingest", help="déposer à la main le fichier d'un partenaire "
@@ -214,6 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_template.add_argument("kind", help="type de fichier : " + ", ".join(CONTRACTS))
     p_template.add_argument("--out", default=".", help="dossier de sortie (défaut : dossier courant)")
     p_template.set_defaults(func=cmd_template)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="observatoire", description="Observatoire partagé des solidarités")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _refresh_parser(sub)
+    p_status = sub.add_parser("status", help="ce qui est publié, quand, à partir de quelles sources")
+    p_status.add_argument("--json", action="store_true", help="sortie JSON")
+    p_status.set_defaults(func=cmd_status)
+    _portrait_parser(sub)
+    _partner_parsers(sub)
     return parser
 
 

@@ -18,7 +18,7 @@ import duckdb
 
 from core.settings import REPO_ROOT, Settings
 from extract import raw
-from extract.run import FRESHNESS_LANDING
+from extract.freshness import FRESHNESS_LANDING
 
 VERIFICATION_FILE = "verification.json"
 _DBT_SKIPPED = {"target", "logs", "dbt_packages"}  # dbt's own outputs, not inputs

@@ -142,19 +142,11 @@ def receptions_summary(settings: Settings) -> list[dict]:
 
 
 def inbox_files(settings: Settings) -> list[Path]:
-    """Files waiting in the inbox (`<inbox>/<partner>/<file>`, or misplaced at its root); hidden ones ignored."""
-    root = settings.inbox_dir
-    if not root.is_dir():
-        return []
-    found = []
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            found += [f for f in sorted(entry.iterdir()) if not f.name.startswith(".") and not f.is_dir()]
-        else:
-            found.append(entry)
-    return found
+    """Files waiting in the inbox, oldest first: the listing `ingest_partner_inbox` then handles
+    (`extract.partners.ingest.inbox_entries`, the one walk of the inbox)."""
+    from extract.partners.ingest import inbox_entries
+
+    return [path for path, _ in inbox_entries(settings)]
 
 
 def published_sources(settings: Settings) -> list[dict]:

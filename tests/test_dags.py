@@ -60,6 +60,8 @@ def test_refresh_dag_shape(dagbag):
     assert dag.get_task("dbt_build").upstream_task_ids == {"check_inputs"}
     assert dag.get_task("publish").upstream_task_ids == {"dbt_build", "extract"}
     assert dag.get_task("portraits").upstream_task_ids == {"publish"}  # after the publish, never before
+    # one retry mechanism: HTTP faults are retried by the extract's session, not again by Airflow
+    assert dag.get_task("extract").retries == 0 and dag.default_args["retries"] >= 1
     assert dag.timetable.expression == "30 2 * * *"
     assert str(dag.timetable.timezone.name) == "Europe/Paris"
 

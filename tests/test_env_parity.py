@@ -238,7 +238,7 @@ def test_the_scan_sees_the_known_reads(reads):
     assert {"OBS_VAR_DIR", "OBS_TERRITOIRES_FILE", "DATA_INCLUSION_TOKEN"} <= reads[SETTINGS_FILE]
     assert "OBS_STACK_DIR" in reads[f"{SETTINGS_FILE}[local_only]"] and "OBS_STACK_DIR" not in pipeline
     assert "SUPERSET_DUCKDB_MEMORY_LIMIT" in reads["infra/superset/warehouse_guard.py"]  # env("X", default)
-    assert {"OBS_INBOX_DIR", "OBS_CTG_DEBUT", "OBS_CTG_FIN", "OBS_EXTRACT_ATTEMPTS", "OBS_EXTRACT_RETRY_DELAY_S",
+    assert {"OBS_INBOX_DIR", "OBS_CTG_DEBUT", "OBS_CTG_FIN",
             "OBS_DAG_RETRIES", "OBS_NOTIFY_SMTP_TO"} <= pipeline
     assert "AIRFLOW_ADMIN_PASSWORD" in reads["infra/docker/airflow-init.sh"]  # embedded Python here-document
     assert {"SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "SUPERSET_HOME", "SUPERSET_DOCS_DIR",

@@ -84,14 +84,10 @@ class FaultyServer:
         self.httpd.server_close()
 
 
-# two tries per source, no wait between them (the production default is 3 tries, 20 s apart)
-FAST_RETRIES = {"OBS_EXTRACT_ATTEMPTS": "2", "OBS_EXTRACT_RETRY_DELAY_S": "0"}
-
-
 @pytest.fixture
 def online(monkeypatch):
     """Point the two sources at a local faulty server. The session is the production one (its retry count) with no
-    backoff sleep and a 0.5 s read timeout; 2 extract attempts, no delay between them. `start(fault)` returns the
+    backoff sleep and a 0.5 s read timeout. `start(fault)` returns the
     server and the sessions the extract built."""
     servers, sessions = [], []
 
@@ -124,15 +120,16 @@ def test_failing_source_is_retried_then_kept_stale(fault, online, tmp_path):
     before = sha256(landing)
 
     server, sessions = online(fault)
-    settings = make_settings(tmp_path / "var", OBS_MODE="online", **FAST_RETRIES)
+    settings = make_settings(tmp_path / "var", OBS_MODE="online")
     results = {r["source"]: r for r in extract_all(settings, sources=[FAILING, HEALTHY])}
 
-    # retried: HTTP errors and timeouts by the session (1 + its retries per attempt), garbage by the extract
-    # (OBS_EXTRACT_ATTEMPTS=2); the session is the one the extract built, as configured in production
+    # retried: HTTP errors and timeouts by the session (1 + its retries), the only retry mechanism; a 200 answer
+    # that cannot be parsed is fetched once (not retried on top); the session is the one the extract built, as
+    # configured in production
     assert len(sessions) == 1
     retries = sessions[0].get_adapter(server.url).max_retries.total
     assert retries >= 1, "the HTTP session must retry 5xx answers and timeouts"
-    assert server.hits["bad"] == (2 if fault == "garbage" else 2 * (1 + retries))
+    assert server.hits["bad"] == (1 if fault == "garbage" else 1 + retries)
     stale = results[FAILING]
     assert stale["stale"] is True and stale["error"]
     assert stale["sha256"] == first[FAILING]["sha256"] and stale["rows"] == first[FAILING]["rows"]
@@ -144,7 +141,7 @@ def test_failing_source_is_retried_then_kept_stale(fault, online, tmp_path):
 
 def test_failing_source_without_previous_landing_fails_the_run(online, tmp_path):
     online("500")
-    settings = make_settings(tmp_path / "var", OBS_MODE="online", **FAST_RETRIES)
+    settings = make_settings(tmp_path / "var", OBS_MODE="online")
     with pytest.raises(ExtractError, match=FAILING) as caught:
         extract_all(settings, sources=[FAILING, HEALTHY])
     assert [r["source"] for r in caught.value.results] == [HEALTHY]  # the others were still tried

@@ -26,8 +26,8 @@ def test_a_mapping_is_read_alone_and_overrides_come_on_top(monkeypatch):
 
 def test_empty_values_keep_the_defaults_and_paths_follow_the_repository():
     settings = load_settings({"OBS_DEPARTEMENT": "2a", "OBS_TERRITOIRES_FILE": "", "OBS_VAR_DIR": "var-test",
-                              "OBS_EXTRACT_ATTEMPTS": ""})
-    assert settings.departement == "2A" and settings.extract_attempts == 3
+                              "OBS_DAG_RETRIES": ""})
+    assert settings.departement == "2A" and settings.dag_retries == 2
     assert settings.var_dir == REPO_ROOT / "var-test"
     assert settings.territoires_file == REPO_ROOT / "data" / "territoires" / "territoires_action_2A.csv"
 

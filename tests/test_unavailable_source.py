@@ -48,8 +48,6 @@ def failing_online(monkeypatch, tmp_path):
     var = tmp_path / "var"
     monkeypatch.setenv("OBS_VAR_DIR", str(var))
     monkeypatch.setenv("OBS_DEPARTEMENT", "32")
-    monkeypatch.setenv("OBS_EXTRACT_ATTEMPTS", "2")
-    monkeypatch.setenv("OBS_EXTRACT_RETRY_DELAY_S", "0")
     yield var, server
     server.close()
 

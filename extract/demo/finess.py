@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -113,58 +115,92 @@ def points_communes() -> dict[str, tuple[float, float]]:
                                                          poste["latitude"], strict=True)}
 
 
-def generate() -> tuple[str, bytes]:
-    rng = np.random.default_rng(SEED)
+@dataclass(frozen=True)
+class _Establishment:
+    """One demonstration establishment: its département, serial number there, FINESS category and commune row."""
+    dep: str
+    libdep: str
+    serial: int
+    categorie: str
+    commune: pd.Series
+
+    @property
+    def nofinesset(self) -> str:
+        return f"{self.dep}99{self.serial:05d}"
+
+    @property
+    def nofinessej(self) -> str:
+        return f"{self.dep}98{self.serial:05d}"
+
+
+def _structure_line(e: _Establishment, rng: np.random.Generator) -> str:
+    """The `structureet` line of the CSV extract (one draw: the street number)."""
+    libelle, agr, _, _, _, court = CATEGORIES[e.categorie]
+    row = e.commune
+    nom = f"{court} {row['libelle'].upper()} (DÉMO)"
+    fields = ["structureet", e.nofinesset, e.nofinessej, nom[:38], nom, "", "", str(rng.integers(1, 60)),
+              "RUE", "DES ECOLES", "", "", row["code_commune"][2:], e.dep, e.libdep,
+              f"{row['code_commune'][:2]}000 {row['libelle'].upper()}", "", "", e.categorie, libelle, agr,
+              AGREGATS[agr], "", "", "", "", "", "", "2005-01-01", "2005-01-01", "2026-10-01", ""]
+    return ";".join(fields)
+
+
+def _geo_line(e: _Establishment, rng: np.random.Generator, points: dict[str, tuple[float, float]]) -> str:
+    """The `geolocalisation` line: the commune's La Poste point moved by up to 1.5 km on each axis (two draws)."""
+    x0, y0 = points[e.commune["code_commune"]]
+    x, y = x0 + rng.uniform(-1500, 1500), y0 + rng.uniform(-1500, 1500)
+    return (f"geolocalisation;{e.nofinesset};{x:.1f};{y:.1f};1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,"
+            "LAMBERT_93;2026-10-01")
+
+
+def _ege(e: _Establishment, rng: np.random.Generator) -> dict | None:
+    """The « FINESS activités » entry with installed and authorised capacities, for categories with places."""
+    _, _, _, cmin, cmax, _ = CATEGORIES[e.categorie]
+    if cmax <= 0:
+        return None
+    installee = int(rng.integers(cmin, cmax + 1))
+    autorisee = installee + int(rng.integers(0, 3)) * 2
+    capacite = [{"nombre": str(n), "statutCapacite": statut, "uniteMesureCapacite": "02", "modeFinancement": None,
+                 "habilitation": None, "typeLogement": None, "genre": None}
+                for n, statut in ((installee, "09"), (autorisee, "01"))]
+    return {"egeId": str(e.serial), "numFinessEge": e.nofinesset, "activitesExercees": [{
+        "caracteristiquesGeneriques": {"etatObjet": "A", "egeId": str(e.serial)},
+        "nature": {"codeNature": "ASMR"}, "capacite": capacite}]}
+
+
+def _establishments(rng: np.random.Generator) -> Iterator[_Establishment]:
+    """Every establishment, département by département and category by category, each in a commune drawn with a
+    weight of population^1.3."""
     com = communes()
-    points = points_communes()
-    lines, geo, ege_by_ej = [HEADER], [], {}
     for dep, (libdep, factor) in DEPARTEMENTS.items():
         c = com[com["code_departement"] == dep].sort_values("code_commune").reset_index(drop=True)
         weights = c["population_municipale"].astype(float).to_numpy() ** 1.3
         weights /= weights.sum()
         serial = 0
-        for categorie, (libelle, agr, n32, cmin, cmax, court) in CATEGORIES.items():
-            libagr = AGREGATS[agr]
+        for categorie, (_, _, n32, _, _, _) in CATEGORIES.items():
             for _ in range(max(1, round(n32 * factor))):
                 serial += 1
-                row = c.iloc[rng.choice(len(c), p=weights)]
-                nofinesset = f"{dep}99{serial:05d}"
-                nofinessej = f"{dep}98{serial:05d}"
-                nom = f"{court} {row['libelle'].upper()} (DÉMO)"
-                commune3 = row["code_commune"][2:]
-                fields = ["structureet", nofinesset, nofinessej, nom[:38], nom, "", "", str(rng.integers(1, 60)),
-                          "RUE", "DES ECOLES", "", "", commune3, dep, libdep,
-                          f"{row['code_commune'][:2]}000 {row['libelle'].upper()}", "", "", categorie, libelle, agr,
-                          libagr, "", "", "", "", "", "", "2005-01-01", "2005-01-01", "2026-10-01", ""]
-                lines.append(";".join(fields))
-                x0, y0 = points[row["code_commune"]]
-                x, y = x0 + rng.uniform(-1500, 1500), y0 + rng.uniform(-1500, 1500)  # two draws, as before
-                geo.append(f"geolocalisation;{nofinesset};{x:.1f};{y:.1f};1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,"
-                           "LAMBERT_93;2026-10-01")
-                if cmax > 0:
-                    installee = int(rng.integers(cmin, cmax + 1))
-                    autorisee = installee + int(rng.integers(0, 3)) * 2
-                    ege_by_ej.setdefault(nofinessej, []).append({
-                        "egeId": str(serial), "numFinessEge": nofinesset,
-                        "activitesExercees": [{
-                            "caracteristiquesGeneriques": {"etatObjet": "A", "egeId": str(serial)},
-                            "nature": {"codeNature": "ASMR"},
-                            "capacite": [
-                                {"nombre": str(installee), "statutCapacite": "09", "uniteMesureCapacite": "02",
-                                 "modeFinancement": None, "habilitation": None, "typeLogement": None, "genre": None},
-                                {"nombre": str(autorisee), "statutCapacite": "01", "uniteMesureCapacite": "02",
-                                 "modeFinancement": None, "habilitation": None, "typeLogement": None, "genre": None},
-                            ],
-                        }],
-                    })
-    csv_text = "\n".join(lines + geo) + "\n"
+                yield _Establishment(dep, libdep, serial, categorie, c.iloc[rng.choice(len(c), p=weights)])
+
+
+def generate() -> tuple[str, bytes]:
+    """The CSV extract (latin-1 text) and the « FINESS activités » JSON, drawn from SEED."""
+    rng = np.random.default_rng(SEED)
+    points = points_communes()
+    lines, geo, ege_by_ej = [HEADER], [], {}
+    for e in _establishments(rng):
+        lines.append(_structure_line(e, rng))
+        geo.append(_geo_line(e, rng, points))
+        ege = _ege(e, rng)
+        if ege is not None:
+            ege_by_ej.setdefault(e.nofinessej, []).append(ege)
     activites = {
         "schemaVersion": "v1.0.0", "generatedAt": "2026-11-01T00:00:00Z",
         "_avertissement": "DONNÉES DE DÉMONSTRATION — ne pas diffuser comme statistique",
         "pmej": [{"numFiness": ej, "pmSmsseId": ej, "activitesAutorisees": [], "ege": eges}
                  for ej, eges in ege_by_ej.items()],
     }
-    return csv_text, json.dumps(activites, ensure_ascii=False, indent=None).encode("utf-8")
+    return "\n".join(lines + geo) + "\n", json.dumps(activites, ensure_ascii=False, indent=None).encode("utf-8")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import re
 import shutil
 import unicodedata
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from extract.partners.readers import (
     xlsx_header,
 )
 from extract.partners.reference import (
+    Partner,
     UnknownPartner,
     load_geography,
     resolve_partner,
@@ -157,51 +159,74 @@ def _choose_contract(header: Header, kind: str | None, problems: Problems) -> Co
     return scores[0][2]
 
 
-def _validate(path: Path, fmt: str, header: Header, contract: Contract, settings: Settings,
-              problems: Problems, notes: dict, staged: Path) -> int:
-    """Validate every chunk, writing typed rows to `staged` parquet; returns the number of data rows."""
-    mapping = map_columns(contract, header, problems)
-    if problems:
-        return 0
-    geo = load_geography(settings)
-    debut, fin = settings.convention_period
-    ctx = Context(contract, geo, debut, fin, settings.departement)
-    chunks = csv_chunks(path, header, CHUNK_ROWS) if fmt == "csv" else xlsx_chunks(path, header, CHUNK_ROWS)
-    writer: pq.ParquetWriter | None = None
-    schema = None
-    rows = 0
-    try:
-        for chunk in chunks:
-            for pos in mapping.dropped:
-                filled = chunk[pos].notna()
-                if filled.any():
-                    ligne = int(filled[filled].index[0])
-                    value = chunk.at[ligne, pos]
-                    problems.add(ligne, f"{pos + 1} (sans en-tête)", value, "colonne sans en-tête",
+@dataclass
+class _Intake:
+    """One file being ingested: where it is, how it was received, and what was found so far."""
+    path: Path
+    name: str  # the bare, safe file name (archive, quarantine, reports)
+    settings: Settings
+    result: IngestResult
+    received_at: str
+    staged: Path  # typed rows of the file, written chunk by chunk while validating
+    move: bool = False  # take the file away from where it is (the inbox) once handled
+    inbox: Path | None = None  # the file must lie inside this folder
+    demonstration: bool = False
+    problems: Problems = field(default_factory=Problems)
+    notes: dict[str, set] = field(default_factory=dict)
+    fmt: str | None = None
+
+
+def _frames(job: _Intake, header: Header, contract: Contract, mapping) -> Iterator[pd.DataFrame]:
+    """The file's chunks as text frames named after the contract's columns; a value typed in a column without a
+    header is a problem."""
+    read = csv_chunks if job.fmt == "csv" else xlsx_chunks
+    for chunk in read(job.path, header, CHUNK_ROWS):
+        for pos in mapping.dropped:
+            filled = chunk[pos].notna()
+            if filled.any():
+                ligne = int(filled[filled].index[0])
+                value = chunk.at[ligne, pos]
+                job.problems.add(ligne, f"{pos + 1} (sans en-tête)", value, "colonne sans en-tête",
                                  f"valeur « {neutralise(value)} » saisie dans une colonne sans nom",
                                  "Donnez à la colonne un nom du modèle ou supprimez ces cellules.")
-            frame = pd.DataFrame({c.name: chunk[mapping.positions[c.name]] if c.name in mapping.positions
-                                  else pd.Series(None, index=chunk.index, dtype=object)
-                                  for c in contract.columns}, index=chunk.index)
-            typed = validate_chunk(frame, ctx, problems, notes)
-            if typed.empty:
-                continue
+        yield pd.DataFrame({c.name: chunk[mapping.positions[c.name]] if c.name in mapping.positions
+                            else pd.Series(None, index=chunk.index, dtype=object)
+                            for c in contract.columns}, index=chunk.index)
+
+
+def _stage(job: _Intake, typed_chunks: Iterable[pd.DataFrame]) -> int:
+    """Write the typed rows to `job.staged` (until the error cap: then only count); returns the rows read."""
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for typed in typed_chunks:
             rows += len(typed)
-            if problems.total >= MAX_ERRORS:
+            if typed.empty or job.problems.total >= MAX_ERRORS:
                 continue  # keep reading to count rows, no more staging needed
             table = pa.Table.from_pandas(typed.reset_index(drop=True), preserve_index=False)
             if writer is None:
-                schema = table.schema
-                writer = pq.ParquetWriter(staged, schema)
-            writer.write_table(table.cast(schema))
+                writer = pq.ParquetWriter(job.staged, table.schema)
+            writer.write_table(table.cast(writer.schema))
     finally:
         if writer is not None:
             writer.close()
-    if rows == 0 and not problems:
-        problems.add(None, None, None, "aucune donnée", "le fichier ne contient aucune ligne de données "
-                     "sous l'en-tête", "Saisissez au moins une ligne sous la ligne d'en-tête.")
-    if problems.total < MAX_ERRORS and staged.exists():
-        _duplicates(contract, staged, problems)
+    return rows
+
+
+def _validate(job: _Intake, header: Header, contract: Contract) -> int:
+    """Validate every chunk, writing typed rows to `job.staged` parquet; returns the number of data rows."""
+    mapping = map_columns(contract, header, job.problems)
+    if job.problems:
+        return 0
+    debut, fin = job.settings.convention_period
+    ctx = Context(contract, load_geography(job.settings), debut, fin, job.settings.departement)
+    rows = _stage(job, (validate_chunk(frame, ctx, job.problems, job.notes)
+                        for frame in _frames(job, header, contract, mapping)))
+    if rows == 0 and not job.problems:
+        job.problems.add(None, None, None, "aucune donnée", "le fichier ne contient aucune ligne de données "
+                         "sous l'en-tête", "Saisissez au moins une ligne sous la ligne d'en-tête.")
+    if job.problems.total < MAX_ERRORS and job.staged.exists():
+        _duplicates(contract, job.staged, job.problems)
     return rows
 
 
@@ -370,137 +395,164 @@ def ingest_file(path: Path | str, partner: str, kind: str | None, settings: Sett
     this folder (symlinks resolved). `demonstration`: rows are flagged `est_demonstration` (example files).
     """
     path = Path(path)
-    name = safe_name(path.name)
-    received_at = _now()
     result = IngestResult("refused", str(path), (partner or "").strip().upper(), kind)
-    problems = Problems()
-    notes: dict[str, set] = {}
     with _lock(settings):
         _upgrade_receptions(settings)
         staged = settings.var_dir / "tmp" / f"partenaires-{uuid.uuid4().hex}.parquet"
         staged.parent.mkdir(parents=True, exist_ok=True)
         try:
-            _ingest(path, name, result, problems, notes, settings, inbox, staged, move, demonstration,
-                    received_at)
+            _ingest(_Intake(path, safe_name(path.name), settings, result, _now(), staged, move, inbox,
+                            demonstration))
         finally:
             staged.unlink(missing_ok=True)
     return result
 
 
-def _ingest(path, name, result, problems, notes, settings, inbox, staged, move, demonstration, received_at):
-    contract = None
-    fmt = None
+def _check_request(job: _Intake) -> Partner:
+    """The file lies in the inbox, its kind (if given) exists, its partner is registered; returns the partner."""
+    path, result = job.path, job.result
+    if job.inbox is not None:
+        root = job.inbox.resolve()
+        if path.is_symlink() or not path.resolve().is_relative_to(root) or ".." in path.parts:
+            raise Unreadable(f"le fichier « {path} » sort de la boîte de dépôt (lien symbolique ou chemin "
+                             "relatif)", "chemin interdit", "Déposez le fichier lui-même dans le dossier "
+                             "du partenaire, sans lien ni chemin relatif.")
+    if result.kind is not None and result.kind not in CONTRACTS:
+        raise Unreadable(f"type de fichier « {result.kind} » inconnu", "type de fichier inconnu",
+                         "Types admis : " + ", ".join(CONTRACTS) + ".")
     try:
-        if inbox is not None:
-            root = inbox.resolve()
-            if path.is_symlink() or not path.resolve().is_relative_to(root) or ".." in path.parts:
-                raise Unreadable(f"le fichier « {path} » sort de la boîte de dépôt (lien symbolique ou chemin "
-                                 "relatif)", "chemin interdit", "Déposez le fichier lui-même dans le dossier "
-                                 "du partenaire, sans lien ni chemin relatif.")
-        if result.kind is not None and result.kind not in CONTRACTS:
-            raise Unreadable(f"type de fichier « {result.kind} » inconnu", "type de fichier inconnu",
-                             "Types admis : " + ", ".join(CONTRACTS) + ".")
-        try:
-            partner = resolve_partner(result.partner, settings)
-            result.partner = partner.code
-        except UnknownPartner as exc:
-            raise Unreadable(str(exc), "partenaire inconnu", "Utilisez le code de partenaire attribué par "
-                             "l'observatoire.") from exc
-        if not path.is_file():
-            raise Unreadable(f"« {path.name} » n'est pas un fichier", "fichier introuvable",
-                             "Déposez un fichier .csv ou .xlsx.")
-        info = scan(path)
-        result.sha256 = info.sha256
-        fmt = detect_format(info, path)
-        known = known_spellings(CONTRACTS.values())
-        header = csv_header(info, known) if fmt == "csv" else xlsx_header(path, known)
-        contract = _choose_contract(header, result.kind, problems)
-        if contract is not None:
-            result.kind = contract.kind
-            if partner.kinds is not None and contract.kind not in partner.kinds:
-                problems.add(None, None, None, "type non admis pour ce partenaire",
-                             f"le partenaire {partner.code} ne peut pas envoyer de fichier {contract.kind}",
-                             "Types admis pour ce partenaire : " + ", ".join(partner.kinds) + ".")
-            else:
-                previous = [r for r in receptions(settings) if r.get("sha256") == info.sha256
-                            and r["status"] == "accepted" and r["partner"] == partner.code
-                            and r["kind"] == contract.kind]
-                if previous:
-                    result.status = "duplicate"
-                    result.rows = previous[0]["rows"]
-                    result.periods = previous[0]["periods"]
-                    result.version = previous[0].get("version")
-                    result.archive_path = settings.raw_dir / previous[0]["file"]
-                    if move:
-                        path.unlink()
-                    return
-                if header.merged_note:
-                    notes.setdefault("lecture", set()).add("cellules fusionnées de l'en-tête lues")
-                result.rows = _validate(path, fmt, header, contract, settings, problems, notes, staged)
+        partner = resolve_partner(result.partner, job.settings)
+    except UnknownPartner as exc:
+        raise Unreadable(str(exc), "partenaire inconnu", "Utilisez le code de partenaire attribué par "
+                         "l'observatoire.") from exc
+    result.partner = partner.code
+    if not path.is_file():
+        raise Unreadable(f"« {path.name} » n'est pas un fichier", "fichier introuvable",
+                         "Déposez un fichier .csv ou .xlsx.")
+    return partner
+
+
+def _same_file_accepted(job: _Intake, contract: Contract) -> bool:
+    """True (the result says `duplicate`, the inbox copy is removed) when these bytes were already accepted."""
+    previous = [r for r in receptions(job.settings) if r.get("sha256") == job.result.sha256
+                and r["status"] == "accepted" and r["partner"] == job.result.partner and r["kind"] == contract.kind]
+    if not previous:
+        return False
+    job.result.status = "duplicate"
+    job.result.rows, job.result.periods = previous[0]["rows"], previous[0]["periods"]
+    job.result.version = previous[0].get("version")
+    job.result.archive_path = job.settings.raw_dir / previous[0]["file"]
+    if job.move:
+        job.path.unlink()
+    return True
+
+
+def _examine(job: _Intake) -> Contract | None:
+    """Read and validate the file; the contract it follows, or None (refused before validation, or duplicate)."""
+    partner = _check_request(job)
+    info = scan(job.path)
+    job.result.sha256 = info.sha256
+    job.fmt = detect_format(info, job.path)
+    known = known_spellings(CONTRACTS.values())
+    header = csv_header(info, known) if job.fmt == "csv" else xlsx_header(job.path, known)
+    contract = _choose_contract(header, job.result.kind, job.problems)
+    if contract is None:
+        return None
+    job.result.kind = contract.kind
+    if partner.kinds is not None and contract.kind not in partner.kinds:
+        job.problems.add(None, None, None, "type non admis pour ce partenaire",
+                         f"le partenaire {partner.code} ne peut pas envoyer de fichier {contract.kind}",
+                         "Types admis pour ce partenaire : " + ", ".join(partner.kinds) + ".")
+        return contract
+    if _same_file_accepted(job, contract):
+        return None
+    if header.merged_note:
+        job.notes.setdefault("lecture", set()).add("cellules fusionnées de l'en-tête lues")
+    job.result.rows = _validate(job, header, contract)
+    return contract
+
+
+def _ingest(job: _Intake) -> None:
+    try:
+        contract = _examine(job)
     except Unreadable as exc:
-        problems.add(exc.ligne, None, None, exc.rule, str(exc), exc.fix)
-    result.notes = sorted(f"code de commune fusionnée rattaché à la commune actuelle : {n}"
-                          for n in notes.get("fusions", ())) + sorted(notes.get("lecture", ()))
-    if problems:
-        result.errors = [p.as_dict() for p in problems.items]
-        result.errors_total = problems.total
-        result.report_path = _quarantine(path, settings, result, name, move, received_at)
-        _record(settings, {
-            "partner": result.partner, "kind": result.kind, "sha256": result.sha256, "received_at": received_at,
-            "original_name": name, "rows": result.rows, "periods": [], "status": "refused",
-            "errors_total": problems.total, "reasons": sorted({p.regle for p in problems.items}),
-            "report": str(result.report_path), "demonstration": demonstration,
-        })
+        contract = None
+        job.problems.add(exc.ligne, None, None, exc.rule, str(exc), exc.fix)
+    if job.result.status == "duplicate":
         return
-    with _duckdb(staged.parent / "duckdb") as con:
+    job.result.notes = sorted(f"code de commune fusionnée rattaché à la commune actuelle : {n}"
+                              for n in job.notes.get("fusions", ())) + sorted(job.notes.get("lecture", ()))
+    if job.problems:
+        _refuse(job)
+    else:
+        _accept(job, contract)
+
+
+def _refuse(job: _Intake) -> None:
+    """Quarantine the file with its reports; the receptions log says why."""
+    result, problems = job.result, job.problems
+    result.errors = [p.as_dict() for p in problems.items]
+    result.errors_total = problems.total
+    result.report_path = _quarantine(job.path, job.settings, result, job.name, job.move, job.received_at)
+    _record(job.settings, {
+        "partner": result.partner, "kind": result.kind, "sha256": result.sha256, "received_at": job.received_at,
+        "original_name": job.name, "rows": result.rows, "periods": [], "status": "refused",
+        "errors_total": problems.total, "reasons": sorted({p.regle for p in problems.items}),
+        "report": str(result.report_path), "demonstration": job.demonstration,
+    })
+
+
+def _accept(job: _Intake, contract: Contract) -> None:
+    """Archive the file, merge its rows into the landing table as a new version, log the reception."""
+    result, settings = job.result, job.settings
+    with _duckdb(job.staged.parent / "duckdb") as con:
         column = contract.period_column
         result.periods = [r[0] for r in con.execute(
-            f"select distinct cast({column} as varchar) from read_parquet(?) order by 1", [str(staged)]
+            f"select distinct cast({column} as varchar) from read_parquet(?) order by 1", [str(job.staged)]
         ).fetchall()] if column else ["convention"]
     versions = [r.get("version") or 0 for r in receptions(settings)
                 if r["status"] == "accepted" and r["partner"] == result.partner and r["kind"] == contract.kind]
     result.version = max(versions, default=0) + 1
-    result.archive_path = _archive(path, settings, result.partner, contract.kind, result.sha256, name)
-    _merge_landing(settings, contract, staged, result.partner, result.periods, {
-        "partenaire": result.partner, "fichier": name, "_sha256": result.sha256,
-        "recu_le": datetime.fromisoformat(received_at), "version": result.version,
-        "est_demonstration": demonstration,
+    result.archive_path = _archive(job.path, settings, result.partner, contract.kind, result.sha256, job.name)
+    _merge_landing(settings, contract, job.staged, result.partner, result.periods, {
+        "partenaire": result.partner, "fichier": job.name, "_sha256": result.sha256,
+        "recu_le": datetime.fromisoformat(job.received_at), "version": result.version,
+        "est_demonstration": job.demonstration,
     })
     result.status = "accepted"
     _record(settings, {
-        "partner": result.partner, "kind": contract.kind, "sha256": result.sha256, "received_at": received_at,
-        "original_name": name, "rows": result.rows, "periods": result.periods, "status": "accepted",
+        "partner": result.partner, "kind": contract.kind, "sha256": result.sha256, "received_at": job.received_at,
+        "original_name": job.name, "rows": result.rows, "periods": result.periods, "status": "accepted",
         "file": str(result.archive_path.relative_to(settings.raw_dir)), "version": result.version,
-        "notes": result.notes, "report": None, "demonstration": demonstration, "format": fmt,
+        "notes": result.notes, "report": None, "demonstration": job.demonstration, "format": job.fmt,
     })
-    if move:
-        path.unlink()
+    if job.move:
+        job.path.unlink()
+
+
+def inbox_entries(settings: Settings) -> list[tuple[Path, str]]:
+    """The inbox walked once: every file waiting in it, oldest first, with the partner code of its folder
+    (`inbox/<partner>/<file>`; `_inconnu` for a file or link misplaced at the root). Hidden entries and
+    sub-folders are skipped; a link is listed (ingest refuses it)."""
+    root = settings.inbox_dir
+    if not root.is_dir():
+        return []
+    entries = []
+    for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
+        if folder.is_symlink() or not folder.is_dir():
+            entries.append((folder, "_inconnu"))
+            continue
+        entries += [(item, folder.name) for item in sorted(folder.iterdir())
+                    if not item.name.startswith(".") and (item.is_symlink() or not item.is_dir())]
+    return sorted(entries, key=lambda e: (e[0].lstat().st_mtime, str(e[0])))
 
 
 def ingest_inbox(settings: Settings) -> list[IngestResult]:
     """Every file of the inbox (`inbox/<partner>/<file>`), oldest first; handled files leave the inbox."""
-    root = settings.inbox_dir
-    results: list[IngestResult] = []
     with _lock(settings):
         _upgrade_receptions(settings)
-    if not root.is_dir():
-        return results
-    entries = []
-    for folder in sorted(root.iterdir()):
-        if folder.name.startswith("."):
-            continue
-        if folder.is_symlink() or not folder.is_dir():
-            entries.append((folder, "_inconnu"))
-            continue
-        for item in sorted(folder.iterdir()):
-            if not item.name.startswith("."):
-                entries.append((item, folder.name))
-    entries.sort(key=lambda e: (e[0].lstat().st_mtime, str(e[0])))
-    for item, partner in entries:
-        if item.is_dir() and not item.is_symlink():
-            continue
-        results.append(ingest_file(item, partner, None, settings, move=True, inbox=root))
-    return results
+    return [ingest_file(item, partner, None, settings, move=True, inbox=settings.inbox_dir)
+            for item, partner in inbox_entries(settings)]
 
 
 def landing_frame(settings: Settings, kind: str) -> pd.DataFrame:

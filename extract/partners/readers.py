@@ -274,32 +274,41 @@ def _merged_ranges(path: Path, sheet_path: str) -> list[tuple[int, int, int, int
     return sorted(set(out))
 
 
-def xlsx_header(path: Path, known: set[str]) -> Header:
+def _sheet_rows(path: Path, sheet) -> tuple[list[list[str | None]], bool]:
+    """The first HEADER_SCAN_ROWS rows of `sheet` as text, merged cells filled with their value; and whether any
+    merged range was filled."""
+    rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)]
+    merged = False
+    for r0, c0, r1, c1 in _merged_ranges(path, sheet._worksheet_path):
+        if r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            rows[r].extend([None] * (c1 + 1 - len(rows[r])))
+            for c in range(c0, c1 + 1):
+                rows[r][c] = value
+        merged = True
+    return rows, merged
+
+
+def _open_workbook(path: Path):
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types on corrupt files
         raise Unreadable(f"classeur Excel illisible ({type(exc).__name__})", "format non reconnu",
                          _SPREADSHEET_FIX) from exc
+
+
+def xlsx_header(path: Path, known: set[str]) -> Header:
+    """The header of the workbook's one data sheet (an « Instructions » sheet may stay beside it)."""
+    workbook = _open_workbook(path)
     try:
         best: tuple[int, int, str, list[list[str | None]], bool] | None = None
         data_sheets: list[str] = []
-        for sheet in workbook.worksheets:
-            if norm(sheet.title) in {"instructions", "aide", "notice"}:
-                continue
-            rows = [[_cell_text(v) for v in row]
-                    for row in sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)]
-            merged = False
-            for r0, c0, r1, c1 in _merged_ranges(path, sheet._worksheet_path):
-                if r0 >= len(rows):
-                    continue
-                value = rows[r0][c0] if c0 < len(rows[r0]) else None
-                for r in range(r0, min(r1, len(rows) - 1) + 1):
-                    rows[r].extend([None] * (c1 + 1 - len(rows[r])))
-                    for c in range(c0, c1 + 1):
-                        rows[r][c] = value
-                merged = True
+        for sheet in (s for s in workbook.worksheets if norm(s.title) not in {"instructions", "aide", "notice"}):
+            rows, merged = _sheet_rows(path, sheet)
             index, score = _best_header(rows, known)
             if score >= 2:
                 data_sheets.append(sheet.title)
@@ -324,10 +333,8 @@ def xlsx_header(path: Path, known: set[str]) -> Header:
 
 
 def xlsx_chunks(path: Path, header: Header, chunksize: int) -> Iterator[pd.DataFrame]:
-    import openpyxl
-
     width = len(header.raw)
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook = _open_workbook(path)
     try:
         sheet = workbook[header.sheet]
         buffer: list[list[str | None]] = []

@@ -1,7 +1,8 @@
 """Reference geography used to check territory codes, and the partners' registry.
 
-Files are looked up in the project's snapshot first (data/snapshot/, filled by the extract stage), then in
-the shared data folder. `REFERENCE_CANDIDATES` is the one place to repoint.
+Communes, their history (mergers) and EPCI come from the current run's landing files (extract/geography.py:
+the COG just fetched, the snapshot only before the first extract). Only the département's name (with its
+article, which the landing does not keep) is read from the snapshot file of `REFERENCE_CANDIDATES`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,15 +17,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.settings import REPO_ROOT, Settings
+from extract import geography
 
 _SNAPSHOT = REPO_ROOT / "data" / "snapshot"
 
 # name → candidate paths (glob patterns allowed), first existing wins.
 REFERENCE_CANDIDATES: dict[str, list[Path]] = {
-    "communes": [_SNAPSHOT / "insee_cog_communes" / "v_commune_*.csv*"],
-    "mouvements": [_SNAPSHOT / "insee_cog_mouvements" / "v_mvt_commune_*.csv*"],
     "departements": [_SNAPSHOT / "insee_cog_departements" / "v_departement_*.csv*"],
-    "epci": [_SNAPSHOT / "epci_composition" / "epci.json"],
 }
 
 
@@ -62,19 +60,12 @@ class Geography:
     territoires: frozenset[str] | None  # territoire d'action codes (None when the file is not available)
 
 
-def _load_epci(path: Path, departement: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if path.suffix == ".json":
-        for epci in json.loads(path.read_text(encoding="utf-8")):
-            if any(m["code"].startswith(departement) and len(m["code"]) == 5 for m in epci.get("membres", [])):
-                out[epci["code"]] = epci["nom"]
-        return out
-    for row in _rows(path, ";"):
-        if row["insee"][: len(departement)] == departement and (
-            row.get("dep_com", departement) == departement
-        ):
-            out[row["siren"]] = row["raison_sociale"]
-    return out
+def _epci_of(settings: Settings) -> dict[str, str]:
+    """SIREN → name of the EPCI with at least one current commune in the département."""
+    epci = geography.epci_composition(settings)
+    members = epci["code_commune"].str
+    keep = epci.loc[members.startswith(settings.departement) & (members.len() == 5)]
+    return dict(zip(keep["siren_epci"], keep["nom_epci"], strict=True))
 
 
 def _load_territoires(path: Path) -> frozenset[str] | None:
@@ -85,13 +76,12 @@ def _load_territoires(path: Path) -> frozenset[str] | None:
     return frozenset(r["code_territoire"] for r in csv.DictReader(io.StringIO(text), delimiter=delimiter))
 
 
-def _merged(departement: str, current: frozenset[str]) -> dict[str, tuple[str, ...]]:
+def _merged(settings: Settings, current: frozenset[str]) -> dict[str, tuple[str, ...]]:
     """Old commune code → current code(s), following INSEE's history of changes (mergers, code changes)."""
     edges: dict[str, set[str]] = {}
-    for row in _rows(reference_path("mouvements")):
-        before, after = row["COM_AV"], row["COM_AP"]
-        if before != after and row["TYPECOM_AP"] == "COM" and row["TYPECOM_AV"] == "COM":
-            edges.setdefault(before, set()).add(after)
+    changes = geography.commune_changes(settings)
+    for before, after in zip(changes["code_commune_avant"], changes["code_commune_apres"], strict=True):
+        edges.setdefault(before, set()).add(after)
     out: dict[str, tuple[str, ...]] = {}
     for old in edges:
         if old in current:
@@ -112,18 +102,17 @@ def _merged(departement: str, current: frozenset[str]) -> dict[str, tuple[str, .
 
 
 def load_geography(settings: Settings) -> Geography:
-    return _load_geography_cached(settings.departement, str(settings.territoires_file),
-                                  settings.territoires_file.exists() and settings.territoires_file.stat().st_mtime)
+    """The département's geography, rebuilt when this run's COG/EPCI landings or the territoires file change."""
+    territoires = settings.territoires_file
+    return _load_geography_cached(settings, geography.stamp(settings),
+                                  territoires.exists() and territoires.stat().st_mtime)
 
 
 @lru_cache(maxsize=8)
-def _load_geography_cached(departement: str, territoires_file: str, _mtime) -> Geography:
-    communes_all: dict[str, str] = {}
-    for row in _rows(reference_path("communes")):
-        if row["TYPECOM"] == "COM":
-            communes_all[row["COM"]] = row["DEP"] + "\t" + row["LIBELLE"]
-    communes = {c: v.split("\t", 1)[1] for c, v in communes_all.items() if v.split("\t", 1)[0] == departement}
-    current = frozenset(communes_all)
+def _load_geography_cached(settings: Settings, _stamp: tuple, _mtime) -> Geography:
+    departement = settings.departement
+    cog = geography.communes(settings)
+    in_dep = cog["code_departement"] == departement
     nom = departement
     for row in _rows(reference_path("departements")):
         if row["DEP"] == departement:
@@ -131,10 +120,10 @@ def _load_geography_cached(departement: str, territoires_file: str, _mtime) -> G
     return Geography(
         departement=departement,
         nom_departement=nom,
-        communes=communes,
-        merged=_merged(departement, current),
-        epci=_load_epci(reference_path("epci"), departement),
-        territoires=_load_territoires(Path(territoires_file)),
+        communes=dict(zip(cog.loc[in_dep, "code_commune"], cog.loc[in_dep, "libelle"], strict=True)),
+        merged=_merged(settings, frozenset(cog["code_commune"])),
+        epci=_epci_of(settings),
+        territoires=_load_territoires(settings.territoires_file),
     )
 
 

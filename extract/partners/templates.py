@@ -23,16 +23,11 @@ def instructions_rows(contract: Contract) -> list[list[str]]:
     return rows
 
 
-def write_template(kind: str, out_dir: Path | str) -> list[Path]:
-    """Write modele_<kind>.xlsx (sheet "Données" + sheet "Instructions") and modele_<kind>.csv."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+def _data_sheet(workbook, contract: Contract) -> None:
+    """Sheet « Données »: the header, text format where leading zeros matter, drop-down lists of allowed values."""
+    from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    contract = CONTRACTS[kind]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    workbook = Workbook()
     data = workbook.active
     data.title = "Données"
     data.append(contract.names)
@@ -50,6 +45,12 @@ def write_template(kind: str, out_dir: Path | str) -> list[Path]:
             data.add_data_validation(rule)
             rule.add(f"{letter}2:{letter}1001")
     data.freeze_panes = "A2"
+
+
+def _instructions_sheet(workbook, contract: Contract) -> None:
+    """Sheet « Instructions »: what the file holds, then one row per column (instructions_rows)."""
+    from openpyxl.styles import Alignment, Font
+
     sheet = workbook.create_sheet("Instructions")
     sheet.append([f"{contract.label} — modèle « {contract.kind} »"])
     sheet["A1"].font = Font(bold=True, size=13)
@@ -65,6 +66,18 @@ def write_template(kind: str, out_dir: Path | str) -> list[Path]:
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=6):
         row[6].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def write_template(kind: str, out_dir: Path | str) -> list[Path]:
+    """Write modele_<kind>.xlsx (sheet "Données" + sheet "Instructions") and modele_<kind>.csv."""
+    from openpyxl import Workbook
+
+    contract = CONTRACTS[kind]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    workbook = Workbook()
+    _data_sheet(workbook, contract)
+    _instructions_sheet(workbook, contract)
     xlsx = out / f"modele_{kind}.xlsx"
     workbook.save(xlsx)
     csv_path = out / f"modele_{kind}.csv"
@@ -77,73 +90,83 @@ def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+# The head of docs/partenaires.md: the rules every file follows, whatever its kind.
+_COMMON_RULES = [
+    "# Fichiers des partenaires : quoi envoyer, colonne par colonne",
+    "",
+    "<!-- Fichier généré par extract.partners.templates.render_docs() : ne pas le modifier à la main ;",
+    "     régénérer avec `python -m extract.partners docs`. -->",
+    "",
+    "L'observatoire reçoit les fichiers préparés à la main par les partenaires (CAF, MSA, CPAM, CCAS/CIAS, "
+    "Département, forums thématiques) et les contrôle avant tout chargement.",
+    "",
+    "## Règles communes",
+    "",
+    "- **Format** : classeur Excel `.xlsx` ou texte `.csv` (séparateur point-virgule ou virgule, encodage "
+    "UTF-8 ou Windows-1252). Des lignes de titre au-dessus de l'en-tête sont tolérées, les lignes vides "
+    "en fin de tableau aussi. Un PDF, une image, une archive ou un ancien `.xls` sont refusés.",
+    "- **En-tête** : une ligne avec les noms de colonnes du modèle (majuscules et accents indifférents). "
+    "Une colonne inconnue est refusée ; une colonne facultative peut être omise.",
+    "- **Nombres** : chiffres ordinaires 0 à 9, virgule décimale (`12,5`), milliers séparés par une "
+    "espace (`1 250`) ou sans séparateur ; `1.234` est refusé car ambigu. Un nombre que l'entrepôt ne "
+    "peut pas enregistrer exactement (plus de 15 chiffres significatifs qu'il arrondirait, valeur "
+    "démesurée, chiffres pleine largeur `１２３`) est refusé, jamais arrondi ni laissé vide.",
+    "- **Classeur Excel** : une seule feuille de données par fichier (une feuille « Instructions » peut "
+    "rester). Un classeur avec deux feuilles de données (`2023`, `2024`) est refusé en entier : "
+    "rassemblez les lignes dans une feuille ou envoyez un fichier par feuille.",
+    "- **Codes de territoire** : du texte, jamais un nombre : code commune INSEE sur 5 caractères "
+    "(`32013`), SIREN de l'EPCI sur 9 chiffres, code du département. Un code commune à 4 chiffres "
+    "(zéro initial perdu) est complété ; un code de commune fusionnée depuis est rattaché à la commune "
+    "nouvelle d'après l'historique du Code officiel géographique (signalé dans le compte rendu).",
+    "- **Période de la convention** : les périodes et les dates doivent être comprises dans la "
+    f"convention (par défaut du {DEFAULT_CTG_DEBUT} au {DEFAULT_CTG_FIN}, réglable par "
+    "`OBS_CTG_DEBUT` et `OBS_CTG_FIN`).",
+    "- **Pas de données personnelles** : uniquement des données agrégées et des contacts de structure. "
+    "Une colonne nom, prénom, date de naissance, NIR… fait refuser le fichier.",
+    "- **Tout ou rien** : un fichier comportant une erreur est refusé en entier et mis en quarantaine, "
+    f"avec un compte rendu en français (ligne, colonne, valeur, règle, correction ; jusqu'à {MAX_ERRORS} "
+    "erreurs listées). Rien n'est chargé : corrigez et renvoyez le fichier complet.",
+    "- **Versions** : un même fichier envoyé deux fois n'a aucun effet. Un nouvel envoi du même partenaire "
+    "pour une période déjà reçue remplace cette période ; toutes les versions restent archivées.",
+    "- **Formules** : les cellules de texte et de contact commençant par `=`, `+`, `-` ou `@` sont "
+    "neutralisées (préfixe `'`, ex. `'+33 5 62 00 00 00`) dans tout ce que l'observatoire réexporte.",
+    "",
+    "Modèles vierges : `observatoire template <type>` (classeur avec une feuille « Instructions », et CSV).",
+    "",
+]
+
+
+def _contract_section(contract: Contract) -> list[str]:
+    """The section of docs/partenaires.md for one kind of file: what it is, who sends it, its columns."""
+    replaced = (f"la période (colonne `{contract.period_column}`)" if contract.period_column
+                else "l'ensemble des lignes du même partenaire")
+    out = [
+        f"## {contract.label} — `{contract.kind}`",
+        "",
+        contract.description,
+        "",
+        f"- Envoyé par : {contract.partners_hint}.",
+        f"- Une seule ligne par : {', '.join(f'`{k}`' for k in contract.key)}.",
+        f"- Un nouvel envoi remplace : {replaced}.",
+        "",
+        "| colonne | libellé | type | obligatoire | valeurs admises | aide | exemple |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for col in contract.columns:
+        out.append("| " + " | ".join([
+            f"`{col.name}`", _md(col.label), _md(TYPE_LABELS[col.type] + (f" ({col.unit})" if col.unit else "")),
+            "oui" if col.required else "non", _md(_allowed(col)), _md(col.help),
+            f"`{_md(col.example)}`" if col.example else "",
+        ]) + " |")
+    out.append("")
+    return out
+
+
 def render_docs() -> str:
     """docs/partenaires.md, generated from the contracts (a test checks the committed file is up to date)."""
-    out = [
-        "# Fichiers des partenaires : quoi envoyer, colonne par colonne",
-        "",
-        "<!-- Fichier généré par extract.partners.templates.render_docs() : ne pas le modifier à la main ;",
-        "     régénérer avec `python -m extract.partners docs`. -->",
-        "",
-        "L'observatoire reçoit les fichiers préparés à la main par les partenaires (CAF, MSA, CPAM, CCAS/CIAS, "
-        "Département, forums thématiques) et les contrôle avant tout chargement.",
-        "",
-        "## Règles communes",
-        "",
-        "- **Format** : classeur Excel `.xlsx` ou texte `.csv` (séparateur point-virgule ou virgule, encodage "
-        "UTF-8 ou Windows-1252). Des lignes de titre au-dessus de l'en-tête sont tolérées, les lignes vides "
-        "en fin de tableau aussi. Un PDF, une image, une archive ou un ancien `.xls` sont refusés.",
-        "- **En-tête** : une ligne avec les noms de colonnes du modèle (majuscules et accents indifférents). "
-        "Une colonne inconnue est refusée ; une colonne facultative peut être omise.",
-        "- **Nombres** : chiffres ordinaires 0 à 9, virgule décimale (`12,5`), milliers séparés par une "
-        "espace (`1 250`) ou sans séparateur ; `1.234` est refusé car ambigu. Un nombre que l'entrepôt ne "
-        "peut pas enregistrer exactement (plus de 15 chiffres significatifs qu'il arrondirait, valeur "
-        "démesurée, chiffres pleine largeur `１２３`) est refusé, jamais arrondi ni laissé vide.",
-        "- **Classeur Excel** : une seule feuille de données par fichier (une feuille « Instructions » peut "
-        "rester). Un classeur avec deux feuilles de données (`2023`, `2024`) est refusé en entier : "
-        "rassemblez les lignes dans une feuille ou envoyez un fichier par feuille.",
-        "- **Codes de territoire** : du texte, jamais un nombre : code commune INSEE sur 5 caractères "
-        "(`32013`), SIREN de l'EPCI sur 9 chiffres, code du département. Un code commune à 4 chiffres "
-        "(zéro initial perdu) est complété ; un code de commune fusionnée depuis est rattaché à la commune "
-        "nouvelle d'après l'historique du Code officiel géographique (signalé dans le compte rendu).",
-        "- **Période de la convention** : les périodes et les dates doivent être comprises dans la "
-        f"convention (par défaut du {DEFAULT_CTG_DEBUT} au {DEFAULT_CTG_FIN}, réglable par "
-        "`OBS_CTG_DEBUT` et `OBS_CTG_FIN`).",
-        "- **Pas de données personnelles** : uniquement des données agrégées et des contacts de structure. "
-        "Une colonne nom, prénom, date de naissance, NIR… fait refuser le fichier.",
-        "- **Tout ou rien** : un fichier comportant une erreur est refusé en entier et mis en quarantaine, "
-        f"avec un compte rendu en français (ligne, colonne, valeur, règle, correction ; jusqu'à {MAX_ERRORS} "
-        "erreurs listées). Rien n'est chargé : corrigez et renvoyez le fichier complet.",
-        "- **Versions** : un même fichier envoyé deux fois n'a aucun effet. Un nouvel envoi du même partenaire "
-        "pour une période déjà reçue remplace cette période ; toutes les versions restent archivées.",
-        "- **Formules** : les cellules de texte et de contact commençant par `=`, `+`, `-` ou `@` sont "
-        "neutralisées (préfixe `'`, ex. `'+33 5 62 00 00 00`) dans tout ce que l'observatoire réexporte.",
-        "",
-        "Modèles vierges : `observatoire template <type>` (classeur avec une feuille « Instructions », et CSV).",
-        "",
-    ]
+    out = list(_COMMON_RULES)
     for contract in CONTRACTS.values():
-        replaced = (f"la période (colonne `{contract.period_column}`)" if contract.period_column
-                    else "l'ensemble des lignes du même partenaire")
-        out += [
-            f"## {contract.label} — `{contract.kind}`",
-            "",
-            contract.description,
-            "",
-            f"- Envoyé par : {contract.partners_hint}.",
-            f"- Une seule ligne par : {', '.join(f'`{k}`' for k in contract.key)}.",
-            f"- Un nouvel envoi remplace : {replaced}.",
-            "",
-            "| colonne | libellé | type | obligatoire | valeurs admises | aide | exemple |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for col in contract.columns:
-            out.append("| " + " | ".join([
-                f"`{col.name}`", _md(col.label), _md(TYPE_LABELS[col.type] + (f" ({col.unit})" if col.unit else "")),
-                "oui" if col.required else "non", _md(_allowed(col)), _md(col.help),
-                f"`{_md(col.example)}`" if col.example else "",
-            ]) + " |")
-        out.append("")
+        out += _contract_section(contract)
     return "\n".join(out)
 
 

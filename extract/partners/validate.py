@@ -329,193 +329,236 @@ def _single_target(code: object, geo: Geography) -> str | None:
     return targets[0] if targets and len(targets) == 1 else None
 
 
-def _territory(frame: pd.DataFrame, levels: pd.Series, ctx: Context, problems: Problems,
-               notes: dict[str, set]) -> tuple[pd.Series, pd.Series]:
-    """Normalised codes and the dim_territoire key ('COM-32013', 'EPCI-…', 'TER-…', 'DEP-32')."""
-    geo = ctx.geo
-    raw = frame["code_territoire"].astype("string").str.strip().str.upper()
-    raw = raw.str.replace(r"\.0$", "", regex=True).str.replace(_SPACES, "", regex=True)
-    code = raw.copy()
-    key = pd.Series(pd.NA, index=frame.index, dtype="string")
-    dep = f"du département {ctx.departement}" if geo.nom_departement == ctx.departement else geo.nom_departement
+@dataclass
+class _Chunk:
+    """One chunk being validated: its text cells (index = line number), the typed columns written so far, the
+    errors and the notes (merged communes remapped)."""
+    frame: pd.DataFrame
+    ctx: Context
+    problems: Problems
+    notes: dict[str, set]
+    out: pd.DataFrame
 
-    is_com = levels == "commune"
-    if is_com.any():
-        c = raw.where(is_com)
-        four = c.str.fullmatch(r"[0-9]{4}").fillna(False).astype(bool)
-        c = c.where(~four, "0" + c)
-        single = pd.Series([_single_target(x, geo) for x in c.astype(object)], index=c.index, dtype="string")
-        remap = (single.notna() & single.isin(list(geo.communes))).fillna(False).astype(bool)
-        for old, new in zip(c[remap], single[remap], strict=True):
-            notes.setdefault("fusions", set()).add(f"{old} → {new} ({geo.communes[new]})")
-        c = c.where(~remap, single)
-        bad = is_com & ~c.isin(list(geo.communes))
-        problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"], "code commune inconnu",
-                          lambda v: f"{q(v)} n'est pas un code commune {dep}",
-                          "Saisissez le code INSEE de la commune sur 5 caractères (ex. 32013 pour Auch), dans "
-                          "une colonne au format texte pour garder le zéro initial ; liste officielle : COG de "
-                          "l'INSEE.")
-        code = code.where(~is_com, c)
-        key = key.where(~is_com, "COM-" + c)
-    is_epci = levels == "epci"
-    if is_epci.any():
-        bad = is_epci & ~raw.isin(list(geo.epci))
-        problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"], "EPCI inconnu",
-                          lambda v: f"{q(v)} n'est pas le SIREN d'une intercommunalité (EPCI) ayant des "
-                                    f"communes {dep}",
-                          "Saisissez le numéro SIREN à 9 chiffres de l'EPCI (ex. 200066926 pour la CA Grand "
-                          "Auch Cœur de Gascogne) ; liste officielle : fichier DGCL de composition des EPCI.")
-        key = key.where(~is_epci, "EPCI-" + raw)
-    is_dep = levels == "departement"
-    if is_dep.any():
-        d = raw.where(is_dep).str.zfill(2)
-        bad = is_dep & (d != ctx.departement)
-        problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"], "département inattendu",
-                          lambda v: f"{q(v)} n'est pas le code du département de l'observatoire "
-                                    f"({ctx.departement})",
-                          f"Saisissez {ctx.departement} pour une valeur départementale.")
-        code = code.where(~is_dep, d)
-        key = key.where(~is_dep, "DEP-" + d)
-    is_ter = levels == "territoire_action"
-    if is_ter.any():
-        if geo.territoires is not None:
-            bad = is_ter & ~raw.isin(list(geo.territoires))
-        else:
-            bad = is_ter & ~raw.str.fullmatch(rf"{re.escape(ctx.departement)}-[0-9]{{2}}").fillna(False).astype(bool)
-        problems.add_mask(frame, bad, "code_territoire", frame["code_territoire"],
-                          "territoire d'action inconnu",
-                          lambda v: f"{q(v)} n'est pas un code de territoire d'action {dep}",
-                          f"Saisissez le code du territoire d'action du Département (ex. {ctx.departement}-01).")
-        key = key.where(~is_ter, "TER-" + raw)
-    return code, key
+    def refuse(self, mask: pd.Series, column: str, regle: str, message, correction: str) -> None:
+        """One problem per True row of `mask`, showing the cell as the partner wrote it."""
+        self.problems.add_mask(self.frame, mask, column, self.frame[column], regle, message, correction)
+
+    def dep_label(self) -> str:
+        geo, dep = self.ctx.geo, self.ctx.departement
+        return f"du département {dep}" if geo.nom_departement == dep else geo.nom_departement
+
+
+# ------------------------------------------------------------------------------------------ territory codes
+
+
+def _communes(chunk: _Chunk, codes: pd.Series, rows: pd.Series) -> pd.Series:
+    """Commune codes: a lost leading zero restored, a merged commune's old code remapped (noted)."""
+    geo = chunk.ctx.geo
+    four = codes.str.fullmatch(r"[0-9]{4}").fillna(False).astype(bool)
+    codes = codes.where(~four, "0" + codes)
+    single = pd.Series([_single_target(x, geo) for x in codes.astype(object)], index=codes.index, dtype="string")
+    remap = (single.notna() & single.isin(list(geo.communes))).fillna(False).astype(bool)
+    for old, new in zip(codes[remap], single[remap], strict=True):
+        chunk.notes.setdefault("fusions", set()).add(f"{old} → {new} ({geo.communes[new]})")
+    codes = codes.where(~remap, single)
+    chunk.refuse(rows & ~codes.isin(list(geo.communes)), "code_territoire", "code commune inconnu",
+                 lambda v: f"{q(v)} n'est pas un code commune {chunk.dep_label()}",
+                 "Saisissez le code INSEE de la commune sur 5 caractères (ex. 32013 pour Auch), dans une colonne "
+                 "au format texte pour garder le zéro initial ; liste officielle : COG de l'INSEE.")
+    return codes
+
+
+def _epci(chunk: _Chunk, codes: pd.Series, rows: pd.Series) -> pd.Series:
+    chunk.refuse(rows & ~codes.isin(list(chunk.ctx.geo.epci)), "code_territoire", "EPCI inconnu",
+                 lambda v: f"{q(v)} n'est pas le SIREN d'une intercommunalité (EPCI) ayant des communes "
+                           f"{chunk.dep_label()}",
+                 "Saisissez le numéro SIREN à 9 chiffres de l'EPCI (ex. 200066926 pour la CA Grand Auch Cœur de "
+                 "Gascogne) ; liste officielle : fichier DGCL de composition des EPCI.")
+    return codes
+
+
+def _departement(chunk: _Chunk, codes: pd.Series, rows: pd.Series) -> pd.Series:
+    dep = chunk.ctx.departement
+    codes = codes.str.zfill(2)
+    chunk.refuse(rows & (codes != dep), "code_territoire", "département inattendu",
+                 lambda v: f"{q(v)} n'est pas le code du département de l'observatoire ({dep})",
+                 f"Saisissez {dep} pour une valeur départementale.")
+    return codes
+
+
+def _territoire_action(chunk: _Chunk, codes: pd.Series, rows: pd.Series) -> pd.Series:
+    dep, known = chunk.ctx.departement, chunk.ctx.geo.territoires
+    if known is not None:
+        bad = rows & ~codes.isin(list(known))
+    else:
+        bad = rows & ~codes.str.fullmatch(rf"{re.escape(dep)}-[0-9]{{2}}").fillna(False).astype(bool)
+    chunk.refuse(bad, "code_territoire", "territoire d'action inconnu",
+                 lambda v: f"{q(v)} n'est pas un code de territoire d'action {chunk.dep_label()}",
+                 f"Saisissez le code du territoire d'action du Département (ex. {dep}-01).")
+    return codes
+
+
+# level → (dim_territoire key prefix, check returning the normalised codes)
+_LEVELS = {"commune": ("COM-", _communes), "epci": ("EPCI-", _epci), "departement": ("DEP-", _departement),
+           "territoire_action": ("TER-", _territoire_action)}
+
+
+def _territory(chunk: _Chunk) -> None:
+    """Normalised codes and the dim_territoire key ('COM-32013', 'EPCI-…', 'TER-…', 'DEP-32'), level by level."""
+    received = chunk.frame["code_territoire"]
+    raw = received.astype("string").str.strip().str.upper()
+    raw = raw.str.replace(r"\.0$", "", regex=True).str.replace(_SPACES, "", regex=True)
+    code, key = raw.copy(), pd.Series(pd.NA, index=chunk.frame.index, dtype="string")
+    for level, (prefix, check) in _LEVELS.items():
+        rows = chunk.out["niveau_territoire"] == level
+        if rows.any():
+            normalised = check(chunk, raw.where(rows), rows)
+            code, key = code.where(~rows, normalised), key.where(~rows, prefix + normalised)
+    chunk.out["code_territoire_recu"] = received
+    chunk.out["code_territoire"] = code
+    chunk.out["cle_territoire"] = key
+
+
+# ------------------------------------------------------------------------------------------ one column per type
+
+
+def _text(chunk: _Chunk, col: Column) -> None:
+    chunk.out[col.name] = chunk.frame[col.name]
+
+
+def _enum(chunk: _Chunk, col: Column) -> None:
+    values, lookup = chunk.frame[col.name], _enum_lookup(col)
+    normalised = pd.Series([lookup(v) for v in values.astype(object)], index=values.index, dtype="string")
+    chunk.refuse(values.notna() & normalised.isna(), col.name, "valeur hors liste",
+                 lambda v: f"{q(v)} n'est pas une valeur admise", "Valeurs admises : " + ", ".join(col.allowed) + ".")
+    chunk.out[col.name] = normalised.astype("string")
+
+
+def _integers(chunk: _Chunk, col: Column, numbers: pd.Series) -> pd.Series:
+    """`numbers` with fractions and integers a double cannot hold refused (and emptied)."""
+    frac = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
+    chunk.refuse(frac, col.name, "entier attendu", lambda v: f"{q(v)} n'est pas un nombre entier",
+                 "Saisissez un nombre entier.")
+    huge = numbers.notna() & (numbers.abs() > MAX_EXACT_INTEGER)
+    chunk.refuse(huge, col.name, "entier trop grand",
+                 lambda v: f"{q(v)} dépasse le plus grand entier admis ({MAX_EXACT_INTEGER:,})".replace(",", " "),
+                 "Vérifiez la cellule : un rang ou un effectif tient en quelques chiffres.")
+    return numbers.where(~(frac | huge))
+
+
+def _number(chunk: _Chunk, col: Column) -> None:
+    numbers, invalid, ambiguous, inexact = parse_numbers(chunk.frame[col.name])
+    chunk.refuse(invalid, col.name, "nombre attendu", lambda v: f"{q(v)} n'est pas un nombre",
+                 "Saisissez un nombre en chiffres ordinaires 0 à 9 (pas de chiffres pleine largeur), avec une "
+                 "virgule pour les décimales (ex. 1250 ou 12,5), sans texte ni unité.")
+    chunk.refuse(inexact, col.name, "nombre non représentable",
+                 lambda v: f"{q(v)} ne peut pas être enregistré exactement (trop de chiffres, trop grand ou trop "
+                           "petit)",
+                 f"Vérifiez la cellule (chiffres collés, identifiant copié ?) et saisissez la valeur elle-même, avec "
+                 f"{EXACT_DIGITS} chiffres significatifs au plus.")
+    chunk.refuse(ambiguous, col.name, "nombre ambigu",
+                 lambda v: f"{q(v)} est ambigu (point de milliers ou point décimal ?)",
+                 "Écrivez les milliers sans séparateur ou avec une espace (1234 ou 1 234) et les décimales avec une "
+                 "virgule (1,234).")
+    if col.type == INTEGER:
+        numbers = _integers(chunk, col, numbers)
+    if col.min_value is not None:
+        chunk.refuse(numbers.notna() & (numbers < col.min_value), col.name, "valeur trop petite",
+                     lambda v: f"{q(v)} est inférieur au minimum admis ({col.min_value:g})",
+                     f"Saisissez une valeur supérieure ou égale à {col.min_value:g}.")
+    chunk.out[col.name] = numbers.round().astype("Int64") if col.type == INTEGER else numbers
+
+
+def _date(chunk: _Chunk, col: Column) -> None:
+    parsed, invalid = parse_dates(chunk.frame[col.name])
+    chunk.refuse(invalid, col.name, "date attendue", lambda v: f"{q(v)} n'est pas une date valide",
+                 "Saisissez une date au format AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2024-05-16).")
+    if col.in_convention:
+        _check_convention(chunk, parsed, parsed, col)
+    chunk.out[col.name] = parsed.dt.date.astype(object).where(parsed.notna(), None)
+
+
+def _period(chunk: _Chunk, col: Column) -> None:
+    normalised, start, end, invalid = parse_periods(chunk.frame[col.name])
+    chunk.refuse(invalid, col.name, "période attendue",
+                 lambda v: f"{q(v)} n'est pas une période (année AAAA ou mois AAAA-MM)",
+                 "Saisissez l'année (2024) ou le mois (2024-03).")
+    if col.in_convention:
+        _check_convention(chunk, start, end, col)
+    chunk.out[col.name] = normalised.astype("string")
+    chunk.out["annee"] = pd.to_numeric(normalised.str[:4], errors="coerce").astype("Int64")
+
+
+def _contact(chunk: _Chunk, col: Column) -> None:
+    values = chunk.frame[col.name]
+    s, present = values.astype("string"), values.notna()
+    ok = (s.str.match(_EMAIL) | s.str.replace(r"[\s.\-]", "", regex=True).str.match(_PHONE)
+          | s.str.match(_URL)).fillna(False).astype(bool)
+    chunk.refuse(present & ~ok, col.name, "contact invalide",
+                 lambda v: f"{q(v)} n'est ni un courriel, ni un téléphone, ni un site web",
+                 "Saisissez le courriel générique, le téléphone ou le site de la structure.")
+    chunk.refuse(present & s.str.contains(_WEBMAIL).fillna(False).astype(bool), col.name,
+                 "données personnelles interdites",
+                 lambda v: f"{q(v)} ressemble à une adresse personnelle (messagerie grand public)",
+                 "Donnez l'adresse générique de la structure (ex. accueil@structure.fr), jamais celle d'une "
+                 "personne.")
+    chunk.out[col.name] = values
+
+
+_BY_TYPE = {TEXT: _text, TERRITORY_CODE: _text, ENUM: _enum, TERRITORY_LEVEL: _enum, NUMBER: _number,
+            INTEGER: _number, DATE: _date, PERIOD: _period, CONTACT: _contact}
 
 
 def validate_chunk(frame: pd.DataFrame, ctx: Context, problems: Problems, notes: dict[str, set]) -> pd.DataFrame:
     """`frame`: text cells named after the contract's columns, index = line number in the file."""
-    contract = ctx.contract
-    # trailing/inner empty rows are skipped
-    frame = frame[frame.notna().any(axis=1)]
+    frame = frame[frame.notna().any(axis=1)]  # trailing/inner empty rows are skipped
     if frame.empty:
         return frame
     frame = frame.apply(lambda s: s.astype("string").str.strip().replace("", pd.NA))
-    out = pd.DataFrame(index=frame.index)
-    for col in contract.columns:
-        values = frame[col.name]
-        present = values.notna()
+    chunk = _Chunk(frame, ctx, problems, notes, pd.DataFrame(index=frame.index))
+    for col in ctx.contract.columns:
         if col.required:
-            problems.add_mask(frame, ~present, col.name, values, "valeur obligatoire",
-                              lambda v, c=col: f"valeur obligatoire manquante ({c.label})",
-                              f"Renseignez la cellule : {col.help}")
-        if col.type in (TEXT, TERRITORY_CODE):
-            out[col.name] = values
-        elif col.type in (ENUM, TERRITORY_LEVEL):
-            lookup = _enum_lookup(col)
-            normalised = pd.Series([lookup(v) for v in values.astype(object)], index=values.index,
-                                   dtype="string")
-            bad = present & normalised.isna()
-            problems.add_mask(frame, bad, col.name, values, "valeur hors liste",
-                              lambda v, c=col: f"{q(v)} n'est pas une valeur admise",
-                              "Valeurs admises : " + ", ".join(col.allowed) + ".")
-            out[col.name] = normalised.astype("string")
-        elif col.type in (NUMBER, INTEGER):
-            numbers, invalid, ambiguous, inexact = parse_numbers(values)
-            problems.add_mask(frame, invalid, col.name, values, "nombre attendu",
-                              lambda v: f"{q(v)} n'est pas un nombre",
-                              "Saisissez un nombre en chiffres ordinaires 0 à 9 (pas de chiffres pleine "
-                              "largeur), avec une virgule pour les décimales (ex. 1250 ou 12,5), sans texte ni "
-                              "unité.")
-            problems.add_mask(frame, inexact, col.name, values, "nombre non représentable",
-                              lambda v: f"{q(v)} ne peut pas être enregistré exactement (trop de chiffres, "
-                                        "trop grand ou trop petit)",
-                              f"Vérifiez la cellule (chiffres collés, identifiant copié ?) et saisissez la "
-                              f"valeur elle-même, avec {EXACT_DIGITS} chiffres significatifs au plus.")
-            problems.add_mask(frame, ambiguous, col.name, values, "nombre ambigu",
-                              lambda v: f"{q(v)} est ambigu (point de milliers ou point décimal ?)",
-                              "Écrivez les milliers sans séparateur ou avec une espace (1234 ou 1 234) et les "
-                              "décimales avec une virgule (1,234).")
-            if col.type == INTEGER:
-                frac = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
-                problems.add_mask(frame, frac, col.name, values, "entier attendu",
-                                  lambda v: f"{q(v)} n'est pas un nombre entier", "Saisissez un nombre entier.")
-                huge = numbers.notna() & (numbers.abs() > MAX_EXACT_INTEGER)
-                problems.add_mask(frame, huge, col.name, values, "entier trop grand",
-                                  lambda v: f"{q(v)} dépasse le plus grand entier admis ({MAX_EXACT_INTEGER:,})"
-                                            .replace(",", " "),
-                                  "Vérifiez la cellule : un rang ou un effectif tient en quelques chiffres.")
-                numbers = numbers.where(~(frac | huge))
-            if col.min_value is not None:
-                low = numbers.notna() & (numbers < col.min_value)
-                problems.add_mask(frame, low, col.name, values, "valeur trop petite",
-                                  lambda v, c=col: f"{q(v)} est inférieur au minimum admis ({c.min_value:g})",
-                                  f"Saisissez une valeur supérieure ou égale à {col.min_value:g}.")
-            out[col.name] = numbers.round().astype("Int64") if col.type == INTEGER else numbers
-        elif col.type == DATE:
-            parsed, invalid = parse_dates(values)
-            problems.add_mask(frame, invalid, col.name, values, "date attendue",
-                              lambda v: f"{q(v)} n'est pas une date valide",
-                              "Saisissez une date au format AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2024-05-16).")
-            if col.in_convention:
-                _check_convention(frame, parsed, parsed, col, values, ctx, problems)
-            out[col.name] = parsed.dt.date.astype(object).where(parsed.notna(), None)
-        elif col.type == PERIOD:
-            normalised, start, end, invalid = parse_periods(values)
-            problems.add_mask(frame, invalid, col.name, values, "période attendue",
-                              lambda v: f"{q(v)} n'est pas une période (année AAAA ou mois AAAA-MM)",
-                              "Saisissez l'année (2024) ou le mois (2024-03).")
-            if col.in_convention:
-                _check_convention(frame, start, end, col, values, ctx, problems)
-            out[col.name] = normalised.astype("string")
-            out["annee"] = pd.to_numeric(normalised.str[:4], errors="coerce").astype("Int64")
-        elif col.type == CONTACT:
-            s = values.astype("string")
-            ok = (s.str.match(_EMAIL) | s.str.replace(r"[\s.\-]", "", regex=True).str.match(_PHONE)
-                  | s.str.match(_URL)).fillna(False).astype(bool)
-            problems.add_mask(frame, present & ~ok, col.name, values, "contact invalide",
-                              lambda v: f"{q(v)} n'est ni un courriel, ni un téléphone, ni un site web",
-                              "Saisissez le courriel générique, le téléphone ou le site de la structure.")
-            personal = present & s.str.contains(_WEBMAIL).fillna(False).astype(bool)
-            problems.add_mask(frame, personal, col.name, values, "données personnelles interdites",
-                              lambda v: f"{q(v)} ressemble à une adresse personnelle (messagerie grand public)",
-                              "Donnez l'adresse générique de la structure (ex. accueil@structure.fr), jamais "
-                              "celle d'une personne.")
-            out[col.name] = values
-    if "niveau_territoire" in out:
-        code, key = _territory(frame, out["niveau_territoire"], ctx, problems, notes)
-        out["code_territoire_recu"] = frame["code_territoire"]
-        out["code_territoire"] = code
-        out["cle_territoire"] = key
-    _cross_checks(frame, out, ctx, problems)
-    for col in contract.columns:  # free text and contacts go back to dashboards and CSV exports
+            chunk.refuse(frame[col.name].isna(), col.name, "valeur obligatoire",
+                         lambda v, c=col: f"valeur obligatoire manquante ({c.label})",
+                         f"Renseignez la cellule : {col.help}")
+        _BY_TYPE[col.type](chunk, col)
+    if "niveau_territoire" in chunk.out:
+        _territory(chunk)
+    _cross_checks(chunk)
+    out = chunk.out
+    for col in ctx.contract.columns:  # free text and contacts go back to dashboards and CSV exports
         if col.type in (TEXT, CONTACT):
             out[col.name] = out[col.name].map(neutralise, na_action="ignore").astype("string")
     out["_ligne"] = out.index.astype("int64")
     return out
 
 
-def _check_convention(frame, start, end, col: Column, values, ctx: Context, problems: Problems) -> None:
+def _check_convention(chunk: _Chunk, start: pd.Series, end: pd.Series, col: Column) -> None:
+    ctx = chunk.ctx
     debut, fin = pd.Timestamp(ctx.debut), pd.Timestamp(ctx.fin)
     outside = start.notna() & ((end < debut) | (start > fin))
-    problems.add_mask(frame, outside, col.name, values, "hors période de la convention",
-                      lambda v: f"{q(v)} est hors de la période de la convention "
-                                f"({ctx.debut:%d/%m/%Y} – {ctx.fin:%d/%m/%Y})",
-                      "Envoyez seulement des valeurs couvertes par la convention ; une valeur de départ "
-                      "antérieure se saisit dans la colonne valeur_reference du suivi de la CTG.")
+    chunk.refuse(outside, col.name, "hors période de la convention",
+                 lambda v: f"{q(v)} est hors de la période de la convention "
+                           f"({ctx.debut:%d/%m/%Y} – {ctx.fin:%d/%m/%Y})",
+                 "Envoyez seulement des valeurs couvertes par la convention ; une valeur de départ "
+                 "antérieure se saisit dans la colonne valeur_reference du suivi de la CTG.")
 
 
-def _cross_checks(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context, problems: Problems) -> None:
+def _cross_checks(chunk: _Chunk) -> None:
+    out = chunk.out
     if {"valeur", "unite"} <= set(out):
         negative = out["valeur"].notna() & (out["valeur"] < 0) & out["unite"].isin(UNITES_POSITIVES)
-        problems.add_mask(frame, negative, "valeur", frame["valeur"], "comptage négatif",
-                          lambda v: f"{q(v)} est négatif alors que l'unité est un comptage ou un montant",
-                          "Un effectif ou un montant est positif ou nul ; vérifiez le signe ou l'unité.")
+        chunk.refuse(negative, "valeur", "comptage négatif",
+                     lambda v: f"{q(v)} est négatif alors que l'unité est un comptage ou un montant",
+                     "Un effectif ou un montant est positif ou nul ; vérifiez le signe ou l'unité.")
     if "denominateur" in out:
         zero = out["denominateur"].notna() & (out["denominateur"] == 0)
-        problems.add_mask(frame, zero, "denominateur", frame["denominateur"], "dénominateur nul",
-                          lambda v: "le dénominateur vaut 0", "Laissez la cellule vide si le taux n'a pas de sens.")
+        chunk.refuse(zero, "denominateur", "dénominateur nul", lambda v: "le dénominateur vaut 0",
+                     "Laissez la cellule vide si le taux n'a pas de sens.")
     if {"date_debut", "date_echeance"} <= set(out):
         d = pd.to_datetime(out["date_debut"])
         e = pd.to_datetime(out["date_echeance"])
         inverted = d.notna() & e.notna() & (e < d)
-        problems.add_mask(frame, inverted, "date_echeance", frame["date_echeance"], "échéance avant le début",
-                          lambda v: f"l'échéance {q(v)} précède la date de début",
-                          "Corrigez la date de début ou l'échéance.")
+        chunk.refuse(inverted, "date_echeance", "échéance avant le début",
+                     lambda v: f"l'échéance {q(v)} précède la date de début",
+                     "Corrigez la date de début ou l'échéance.")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from extract import geography
 from extract.readers import ParseError, read_bytes, require_columns
 
 COLUMNS = ["code_commune", "annee", "code_mesure", "valeur"]
@@ -41,26 +42,12 @@ def finish(df: pd.DataFrame, mesures: list[str], name: str) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def _communes_epci(settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Current communes (COG, typecom COM) and EPCI composition, from the landing tables or the snapshot."""
-    from extract.sources import epci_composition, insee_cog_communes
-
-    def load(module, name):
-        landing = settings.landing_dir / f"{name}.parquet"
-        if landing.exists():
-            return pd.read_parquet(landing)
-        return module.parse([settings.snapshot_dir / name / module.SNAPSHOT], settings)
-
-    cog = load(insee_cog_communes, "insee_cog_communes")
-    return cog.loc[cog["typecom"] == "COM"], load(epci_composition, "epci_composition")
-
-
 def selecteurs_melodi(settings) -> list[str]:
     """Melodi `GEO` selectors for the perimeter the API sources cover — the département's communes and those of
     every EPCI touching it — in the form INSEE's own client uses (`DEP-44*COM`, `EPCI-244400404*COM`: every
     commune of that territory): the département, plus each EPCI touching it that reaches beyond it; with
     OBS_SCOPE=france, every département."""
-    communes, epci = _communes_epci(settings)
+    communes, epci = geography.communes(settings), geography.epci_composition(settings)
     if settings.scope == "france":
         return [f"DEP-{d}*COM" for d in sorted(set(communes["code_departement"]))]
     dep = set(communes.loc[communes["code_departement"] == settings.departement, "code_commune"])

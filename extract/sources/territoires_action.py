@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from extract import geography
 from extract.readers import ParseError, read_csv
 
 COLUMNS = ["code_commune", "code_territoire", "libelle_territoire"]
@@ -20,16 +21,9 @@ MAX_ERRORS = 10
 
 
 def communes_du_departement(settings) -> set[str]:
-    """COG communes (TYPECOM COM) of the configured département: landing table if extracted, else the snapshot."""
-    landing = settings.landing_dir / "insee_cog_communes.parquet"
-    if landing.exists():
-        cog = pd.read_parquet(landing, columns=["typecom", "code_commune", "code_departement"])
-    else:
-        from extract.sources import insee_cog_communes as module
-
-        cog = module.parse([settings.snapshot_dir / "insee_cog_communes" / module.SNAPSHOT], settings)
-    keep = (cog["typecom"] == "COM") & (cog["code_departement"] == settings.departement)
-    return set(cog.loc[keep, "code_commune"])
+    """COG communes (TYPECOM COM) of the configured département, from this run's landing (extract/geography.py)."""
+    communes = geography.communes(settings)
+    return set(communes.loc[communes["code_departement"] == settings.departement, "code_commune"])
 
 
 def validate(df: pd.DataFrame, expected: set[str], file_name: str, departement: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import stat
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -162,6 +163,29 @@ def test_inbox_ingests_every_partner_folder(settings, tmp_path):
     receptions = pd.read_parquet(settings.landing_dir / "partenaires_receptions.parquet")
     assert sorted(receptions["statut"]) == ["accepted", "accepted", "accepted", "refused"]
     assert "clé en double" in receptions.loc[receptions["statut"] == "refused", "motifs"].iloc[0]
+
+
+def test_the_sensor_lists_exactly_what_the_inbox_ingest_handles(settings, tmp_path):
+    """One walk of the inbox: the partner_intake sensor's listing is the list ingest_inbox handles, in its order
+    (oldest first), with a file misplaced at the root; hidden files and sub-folders are left alone."""
+    import os
+
+    from observatoire.intake import inbox_files
+
+    inbox = tmp_path / "depot"
+    settings = settings.model_copy(update={"inbox_dir": inbox})
+    (inbox / "CAF32" / "archives").mkdir(parents=True)
+    (inbox / "MSA").mkdir()
+    files = [inbox / "MSA" / "a_msa.csv", inbox / "CAF32" / "b_caf.csv", inbox / "perdu.csv"]
+    for age, path in enumerate(files):  # the oldest is the last by name
+        shutil.copy(EXAMPLES / "caf32_indicateurs_2024.csv", path)
+        os.utime(path, (1_700_000_000 - age * 60, 1_700_000_000 - age * 60))
+    (inbox / "CAF32" / ".en_cours.csv").write_text("x", encoding="utf-8")  # being uploaded
+    listed = inbox_files(settings)
+    assert listed == files[::-1]
+    results = ingest_inbox(settings)
+    assert [Path(r.path) for r in results] == listed
+    assert (inbox / "CAF32" / ".en_cours.csv").exists() and (inbox / "CAF32" / "archives").is_dir()
 
 
 def test_partner_registry(settings):

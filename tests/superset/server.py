@@ -1,6 +1,7 @@
 """Start and stop a real Superset as an operator does (infra/superset/init.sh, import_assets.sh against a
 published warehouse, serve.sh on a free 127.0.0.1 port). Used by the session fixture of tests/superset/conftest.py
 and by the live stack test (tests/test_stack.py), which serves the warehouse its Airflow stack publishes.
+Also the throw-away Superset of the benchmarks (bench/dashboards.py, with `operator_env`: the product's limits).
 Importable as `tests.superset.server` (no sibling-module imports)."""
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def superset_env(home: Path, port: int, password: str) -> dict[str, str]:
-    """The environment of a test Superset: secrets generated for the session, example users' passwords
-    written by roles_tool.py into `home/example_users.json` (roles.yml)."""
+def operator_env(home: Path, port: int, password: str) -> dict[str, str]:
+    """The environment an operator gives a throw-away Superset, with the product's default limits (the
+    benchmarks use it as is): secrets generated here, example users' passwords written by roles_tool.py into
+    `home/example_users.json` (roles.yml)."""
     return {
         **os.environ,
         "SUPERSET_HOME": str(home),
@@ -38,6 +40,13 @@ def superset_env(home: Path, port: int, password: str) -> dict[str, str]:
         "SUPERSET_ADMIN_USER": "admin",
         "SUPERSET_PORT": str(port),
         "SUPERSET_USERS_FILE": str(home / "example_users.json"),
+    }
+
+
+def superset_env(home: Path, port: int, password: str) -> dict[str, str]:
+    """The environment of a test Superset: `operator_env` with the suite's own limits."""
+    return {
+        **operator_env(home, port, password),
         # the suite logs in some twenty times from 127.0.0.1: the per-address login limit must not refuse it
         # (test_throttling.py checks the per-account limit, which these logins, all successful, do not spend)
         "SUPERSET_AUTH_RATE_LIMIT": "600 per minute",
