@@ -40,23 +40,25 @@ def work_path(settings: Settings) -> Path:
     return dbt_dir(settings) / BUILD_FILE
 
 
-def dbt_vars(settings: Settings, build_path: Path | None = None) -> dict[str, str]:
+def dbt_vars(settings: Settings, build_path: Path | None = None, run_date: str | None = None) -> dict[str, str]:
     """Every value the dbt project reads (profiles.yml, sources, models), passed with `--vars`. The build
-    path is the stable work file unless another is given (dbt docs on a finished build)."""
+    path is the stable work file unless another is given (dbt docs on a finished build); the run date
+    (macro date_reference) is fixed by the caller so that a partial build knows which date it uses — the
+    vars change once a day, and so does dbt's parse."""
     return {
         "departement": settings.departement,
         "scope": settings.scope,
         "millesimes_regionaux": settings.millesimes_regionaux,
         "landing_dir": str(settings.landing_dir),
         "build_path": str(build_path or work_path(settings)),
-    }
+    } | ({"date_reference": run_date} if run_date else {})
 
 
 def dbt_args(command: list[str], settings: Settings, log_path: Path, target_path: Path | None = None,
-             build_path: Path | None = None) -> list[str]:
+             build_path: Path | None = None, run_date: str | None = None) -> list[str]:
     project = str(settings.dbt_project_dir)
     return [*command, "--project-dir", project, "--profiles-dir", project,
-            "--vars", json.dumps(dbt_vars(settings, build_path), sort_keys=True),
+            "--vars", json.dumps(dbt_vars(settings, build_path, run_date), sort_keys=True),
             "--target-path", str(target_path or dbt_dir(settings) / "target"),
             "--log-path", str(log_path), "--quiet"]
 
@@ -83,10 +85,12 @@ def _prepare(settings: Settings, build_path: Path, start_from: Path | None) -> P
     return work
 
 
-def _invoke(settings: Settings, work: Path, build_path: Path, select: list[str] | None, progress):
+def _invoke(settings: Settings, work: Path, build_path: Path, select: list[str] | None, run_date: str | None,
+            progress):
     from dbt.cli.main import dbtRunner  # heavy import: only when a build runs
 
-    args = dbt_args(["build"], settings, build_path.parent / "logs") + (["--select", *select] if select else [])
+    args = dbt_args(["build"], settings, build_path.parent / "logs", run_date=run_date)
+    args += ["--select", *select] if select else []
     try:
         return dbtRunner(callbacks=[_progress_callback(progress)]).invoke(args)
     finally:
@@ -96,11 +100,12 @@ def _invoke(settings: Settings, work: Path, build_path: Path, select: list[str] 
 
 
 def run_dbt_build(settings: Settings, build_path: Path, progress: Callable[[str], None] | None = None,
-                  start_from: Path | None = None, select: list[str] | None = None) -> dict:
+                  start_from: Path | None = None, select: list[str] | None = None,
+                  run_date: str | None = None) -> dict:
     work = _prepare(settings, build_path, start_from)
     restored = restore_snapshots(settings, work)
     started = time.monotonic()
-    result = _invoke(settings, work, build_path, select, progress)
+    result = _invoke(settings, work, build_path, select, run_date, progress)
     seconds = round(time.monotonic() - started, 1)
     node_results = _check(result)
     saved = save_snapshots(settings, build_path)
