@@ -25,7 +25,8 @@ from observatoire.portraits.archive import portraits_line, publish_portraits
 from observatoire.publish import publish, remove_leftovers
 
 Progress = Callable[[str], None]
-KEEP_BUILDS = 2  # the newest build folders kept for inspection; older ones are deleted after a publish
+KEEP_BUILDS = 2  # the newest build folders kept for inspection; older ones are deleted after a publish, except
+# the one just published: the next partial build starts from a copy of its file (observatoire/partial.py)
 
 
 def new_build_path(settings: Settings, run_id: str | None = None) -> Path:
