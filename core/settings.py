@@ -182,16 +182,6 @@ class Settings(BaseSettings):
         """The CTG period (OBS_CTG_DEBUT, OBS_CTG_FIN): partner dates outside it are refused."""
         return self.ctg_debut, self.ctg_fin
 
-    def dbt_env(self, build_path: Path) -> dict[str, str]:
-        """The variables the dbt project reads (profiles.yml, sources, vars), to hand to dbt explicitly."""
-        return {
-            "OBS_DEPARTEMENT": self.departement,
-            "OBS_SCOPE": self.scope,
-            "OBS_MILLESIMES_REGIONAUX": self.millesimes_regionaux,
-            "OBS_LANDING_DIR": str(self.landing_dir),
-            "OBS_BUILD_PATH": str(build_path),
-        }
-
 
 class _MappingSource(EnvSettingsSource):
     """pydantic-settings' environment source over a given mapping instead of os.environ."""

@@ -3,29 +3,64 @@
 dbt-core's programmatic entry point (dbtRunner) is used rather than a subprocess so that Airflow and the
 CLI share one code path and progress events stream to the caller.
 
-Each build writes a new file, so dbt snapshots (history of the CTG action plan) would restart empty every
-night: `restore_snapshots` loads the saved history into the new file before `dbt build`, `save_snapshots`
-writes it back to `$OBS_VAR_DIR/history/snapshots/` only after a build whose tests all passed.
+dbt receives its variables explicitly (`--vars`, read by profiles.yml and the sources): the process
+environment is not touched. dbt always builds into the same work file of `$OBS_VAR_DIR/dbt/`, with the
+same `--vars` and the same target folder, so that its profile and vars hashes do not change from one build
+to the next and dbt re-parses only the project files that changed (partial parsing); the finished file is
+then moved into the build's own folder. A partial build (`start_from` + `select`) starts from a copy of
+the last good build file and rebuilds only the selected nodes (observatoire/partial.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.files import atomic_path
 from core.settings import Settings
-from extract.raw import sql_literal
+from observatoire.snapshot_history import restore_snapshots, save_snapshots
 
 AUDIT_FILE = "build_ok.json"  # written next to the build file only when every node and test passed
-SNAPSHOT_SCHEMA = "snapshots"  # dbt snapshots (history of the CTG action plan), see dbt_project/snapshots/
+BUILD_FILE = "observatoire_build.duckdb"  # its stem is the DuckDB catalog name the dbt models live in
 
 
 class BuildFailed(RuntimeError):
     """dbt build did not pass; nothing is published. The message lists the failing nodes."""
+
+
+def dbt_dir(settings: Settings) -> Path:
+    """dbt's stable working area: the work file being built and `target/` (the saved manifest)."""
+    return settings.var_dir / "dbt"
+
+
+def work_path(settings: Settings) -> Path:
+    return dbt_dir(settings) / BUILD_FILE
+
+
+def dbt_vars(settings: Settings, build_path: Path | None = None, run_date: str | None = None) -> dict[str, str]:
+    """Every value the dbt project reads (profiles.yml, sources, models), passed with `--vars`. The build
+    path is the stable work file unless another is given (dbt docs on a finished build); the run date
+    (macro date_reference) is fixed by the caller so that a partial build knows which date it uses — the
+    vars change once a day, and so does dbt's parse."""
+    return {
+        "departement": settings.departement,
+        "scope": settings.scope,
+        "millesimes_regionaux": settings.millesimes_regionaux,
+        "landing_dir": str(settings.landing_dir),
+        "build_path": str(build_path or work_path(settings)),
+    } | ({"date_reference": run_date} if run_date else {})
+
+
+def dbt_args(command: list[str], settings: Settings, log_path: Path, target_path: Path | None = None,
+             build_path: Path | None = None, run_date: str | None = None) -> list[str]:
+    project = str(settings.dbt_project_dir)
+    return [*command, "--project-dir", project, "--profiles-dir", project,
+            "--vars", json.dumps(dbt_vars(settings, build_path, run_date), sort_keys=True),
+            "--target-path", str(target_path or dbt_dir(settings) / "target"),
+            "--log-path", str(log_path), "--quiet"]
 
 
 def _progress_callback(progress: Callable[[str], None] | None):
@@ -36,31 +71,60 @@ def _progress_callback(progress: Callable[[str], None] | None):
     return callback
 
 
-def run_dbt_build(
-    settings: Settings, build_path: Path, progress: Callable[[str], None] | None = None
-) -> dict:
+def _prepare(settings: Settings, build_path: Path, start_from: Path | None) -> Path:
+    """Clear what a killed or failed build left, and put the starting file (empty, or a copy of the last
+    good build) in the work place."""
+    build_path.parent.mkdir(parents=True, exist_ok=True)
+    work = work_path(settings)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (build_path, build_path.with_suffix(".duckdb.wal"), build_path.parent / AUDIT_FILE,
+                  work, work.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    if start_from is not None:
+        shutil.copyfile(start_from, work)
+    return work
+
+
+def _invoke(settings: Settings, work: Path, build_path: Path, select: list[str] | None, run_date: str | None,
+            progress):
     from dbt.cli.main import dbtRunner  # heavy import: only when a build runs
 
-    build_path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (build_path, build_path.with_suffix(".duckdb.wal"), build_path.parent / AUDIT_FILE):
-        stale.unlink(missing_ok=True)
-    restored = restore_snapshots(settings, build_path)
-    os.environ.update(settings.dbt_env(build_path))
-    project = str(settings.dbt_project_dir)
-    args = [
-        "build",
-        "--project-dir", project,
-        "--profiles-dir", project,
-        "--target-path", str(build_path.parent / "target"),
-        "--log-path", str(build_path.parent / "logs"),
-        "--quiet",
-    ]
-    started = time.monotonic()
+    args = dbt_args(["build"], settings, build_path.parent / "logs", run_date=run_date)
+    args += ["--select", *select] if select else []
     try:
-        result = dbtRunner(callbacks=[_progress_callback(progress)]).invoke(args)
+        return dbtRunner(callbacks=[_progress_callback(progress)]).invoke(args)
     finally:
         _release_duckdb()
+        if work.exists():  # closed: move it to the build's own folder (kept for inspection when it failed)
+            os.replace(work, build_path)
+
+
+def run_dbt_build(settings: Settings, build_path: Path, progress: Callable[[str], None] | None = None,
+                  start_from: Path | None = None, select: list[str] | None = None,
+                  run_date: str | None = None) -> dict:
+    work = _prepare(settings, build_path, start_from)
+    restored = restore_snapshots(settings, work)
+    started = time.monotonic()
+    result = _invoke(settings, work, build_path, select, run_date, progress)
     seconds = round(time.monotonic() - started, 1)
+    node_results = _check(result)
+    saved = save_snapshots(settings, build_path)
+    summary = {
+        "build_path": str(build_path),
+        "snapshots": {"restored": restored, "saved": saved},
+        "nodes": len(node_results),
+        "tests": sum(1 for r in node_results if r.node.resource_type in {"test", "unit_test"}),
+        "warnings": [f"{r.node.unique_id}: {(r.message or '').strip()[:300]}"
+                     for r in node_results if str(r.status) == "warn"],
+        "seconds": seconds,
+        "dbt_version": _dbt_version(),
+    }
+    (build_path.parent / AUDIT_FILE).write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _check(result) -> list:
+    """The node results of a build where every node and test passed; BuildFailed (in French) otherwise."""
     if result.exception is not None:
         raise BuildFailed(f"dbt n'a pas pu s'exécuter : {result.exception}")
     node_results = list(result.result.results) if result.result is not None else []
@@ -69,84 +133,23 @@ def run_dbt_build(
         for r in node_results
         if str(r.status) not in {"success", "pass", "skipped", "warn", "no-op"}
     ]
-    warnings = [
-        f"{r.node.unique_id}: {(r.message or '').strip()[:300]}" for r in node_results if str(r.status) == "warn"
-    ]
     if not result.success or failures:
         raise BuildFailed(
             "dbt build a échoué ; l'entrepôt publié n'est pas modifié.\n" + "\n".join(failures or ["(voir logs)"])
         )
-    saved = save_snapshots(settings, build_path)
-    summary = {
-        "build_path": str(build_path),
-        "snapshots": {"restored": restored, "saved": saved},
-        "nodes": len(node_results),
-        "tests": sum(1 for r in node_results if r.node.resource_type in {"test", "unit_test"}),
-        "warnings": warnings,
-        "seconds": seconds,
-        "dbt_version": _dbt_version(),
-    }
-    (build_path.parent / AUDIT_FILE).write_text(json.dumps(summary, indent=2))
-    return summary
-
-
-def history_dir(settings: Settings) -> Path:
-    """Where snapshot history survives between builds (each build file is new): one parquet per snapshot."""
-    return settings.var_dir / "history" / SNAPSHOT_SCHEMA
-
-
-def restore_snapshots(settings: Settings, build_path: Path) -> dict[str, int]:
-    """Load the saved history of every snapshot into the new build file, before `dbt build`, so that dbt
-    snapshot *adds* to the history instead of starting it again."""
-    import duckdb
-
-    saved = sorted(history_dir(settings).glob("*.parquet"))
-    if not saved:
-        return {}
-    counts = {}
-    con = duckdb.connect(str(build_path))
-    try:
-        con.execute(f"create schema if not exists {SNAPSHOT_SCHEMA}")
-        for path in saved:
-            con.execute(f'create or replace table {SNAPSHOT_SCHEMA}."{path.stem}" as select * from read_parquet(?)',
-                        [str(path)])
-            counts[path.stem] = con.execute(f'select count(*) from {SNAPSHOT_SCHEMA}."{path.stem}"').fetchone()[0]
-    finally:
-        con.close()
-    return counts
-
-
-def save_snapshots(settings: Settings, build_path: Path) -> dict[str, int]:
-    """After a build where every test passed: write each snapshot table to var/history (atomic replace)."""
-    import duckdb
-
-    folder = history_dir(settings)
-    counts = {}
-    con = duckdb.connect(str(build_path), read_only=True)
-    try:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'",
-            [SNAPSHOT_SCHEMA]).fetchall()]
-        for name in names:
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"{name}.parquet"
-            with atomic_path(target, suffix=".parquet") as tmp:
-                con.execute(f"copy {SNAPSHOT_SCHEMA}.\"{name}\" to {sql_literal(tmp)} (format parquet)")
-            counts[name] = con.execute(f'select count(*) from {SNAPSHOT_SCHEMA}."{name}"').fetchone()[0]
-    finally:
-        con.close()
-    return counts
+    return node_results
 
 
 def _release_duckdb() -> None:
-    """dbt-duckdb keeps its connection open for the life of the process; close it so that the build file
-    can be attached read-only by the publish step in the same process (CLI) and is not held locked."""
+    """dbt-duckdb keeps its DuckDB environment for the life of the process; close it (through the adapter's
+    public `env()`) so that the build file is not held open once dbt is done."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
-    env = DuckDBConnectionManager._ENV
-    conn = getattr(env, "conn", None)
-    if conn is not None:
-        conn.close()
+    try:
+        environment = DuckDBConnectionManager.env()
+    except Exception:  # no environment: dbt failed before connecting
+        return
+    environment.close()
     DuckDBConnectionManager.close_all_connections()
 
 

@@ -30,25 +30,36 @@ def _files(folder: Path, pattern: str, skipped: set[str] = frozenset()) -> list[
                   and not p.name.startswith("."))
 
 
-def _add_files(digest, root: Path, files: list[Path]) -> None:
+def _digest_files(root: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(raw.file_sha256(path).encode())
+    return digest.hexdigest()
 
 
-def inputs_fingerprint(settings: Settings, sources: list[dict]) -> str:
-    digest = hashlib.sha256()
+def build_inputs(settings: Settings) -> dict:
+    """What `dbt build` reads, part by part, so that a build can tell which inputs changed since the last good
+    one (observatoire/partial.py): each landing file's checksum, the code (dbt project and pipeline) as one
+    checksum, and the settings."""
     landings = [p for p in sorted(settings.landing_dir.glob("*.parquet")) if p.stem != FRESHNESS_LANDING]
-    _add_files(digest, settings.landing_dir, landings)
+    code = _files(settings.dbt_project_dir, "*", _DBT_SKIPPED)
+    for package in ("observatoire", "extract"):
+        code += _files(REPO_ROOT / package, "*.py")
+    return {
+        "landing": {p.stem: raw.file_sha256(p) for p in landings},
+        "code": _digest_files(REPO_ROOT, code),
+        "settings": [settings.departement, settings.scope, settings.mode, settings.millesimes_regionaux],
+    }
+
+
+def inputs_fingerprint(settings: Settings, sources: list[dict], inputs: dict | None = None) -> str:
+    """One checksum of the build's inputs and of each source's freshness flags (a source kept stale must be
+    republished as stale)."""
     flags = sorted((s["source"], s.get("sha256"), bool(s.get("stale")), s.get("error"),
                     bool(s.get("est_demonstration"))) for s in sources)
-    digest.update(json.dumps(flags).encode())
-    _add_files(digest, REPO_ROOT, _files(settings.dbt_project_dir, "*", _DBT_SKIPPED))
-    for package in ("observatoire", "extract"):
-        _add_files(digest, REPO_ROOT, _files(REPO_ROOT / package, "*.py"))
-    digest.update(json.dumps([settings.departement, settings.scope, settings.mode,
-                              settings.millesimes_regionaux]).encode())
-    return digest.hexdigest()
+    payload = {"inputs": inputs or build_inputs(settings), "flags": flags}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def published_fingerprint(warehouse_path: Path) -> str | None:

@@ -19,12 +19,14 @@ from core.lock import writer_lock
 from core.settings import Settings
 from observatoire.dashboards import refresh_dashboards
 from observatoire.dbt_build import run_dbt_build
-from observatoire.fingerprint import inputs_fingerprint, published_fingerprint, record_verification
+from observatoire.fingerprint import build_inputs, inputs_fingerprint, published_fingerprint, record_verification
+from observatoire.partial import Plan, plan_build, record_build
 from observatoire.portraits.archive import portraits_line, publish_portraits
 from observatoire.publish import publish, remove_leftovers
 
 Progress = Callable[[str], None]
-KEEP_BUILDS = 2  # the newest build folders kept for inspection; older ones are deleted after a publish
+KEEP_BUILDS = 2  # the newest build folders kept for inspection; older ones are deleted after a publish, except
+# the one just published: the next partial build starts from a copy of its file (observatoire/partial.py)
 
 
 def new_build_path(settings: Settings, run_id: str | None = None) -> Path:
@@ -54,10 +56,19 @@ def ingest_partners(settings: Settings, progress: Progress | None = None) -> lis
 
 
 def build(settings: Settings, build_path: Path, progress: Progress | None = None,
-          fingerprint: str | None = None) -> dict:
-    """dbt build into `build_path`; the summary carries the inputs' `fingerprint`, stored by the publish."""
+          fingerprint: str | None = None, full: bool = False) -> dict:
+    """dbt build into `build_path` — only what changed since the published build when that is possible
+    (observatoire/partial.py; `full` rebuilds everything); the summary carries the inputs' `fingerprint`,
+    stored by the publish."""
     with writer_lock(settings.lock_path):
-        return run_dbt_build(settings, build_path, progress) | {"empreinte_entrees": fingerprint}
+        inputs, run_date = build_inputs(settings), datetime.now(UTC).date().isoformat()
+        plan = Plan(None, None, "construction complète demandée") if full else plan_build(settings, inputs, run_date)
+        if progress:
+            progress(plan.reason)
+        summary = run_dbt_build(settings, build_path, progress, start_from=plan.start_from, select=plan.select,
+                                run_date=run_date)
+        record_build(settings, build_path, inputs, run_date)
+        return summary | {"empreinte_entrees": fingerprint, "partiel": plan.partial}
 
 
 def check_inputs(settings: Settings, sources: list[dict], force: bool = False) -> str | None:

@@ -10,8 +10,8 @@ The variables are found in the code itself, not listed by hand:
   bound to a module-level string constant is resolved (TOKEN_ENV);
 - shell (infra/**/*.sh): `${X}`, `${X:-default}`, `$X` for names the script does not assign itself, and the
   `os.environ["X"]` of an embedded Python here-document;
-- dbt: `env_var('X')` in profiles, sources and models, except the variables the pipeline sets for dbt itself
-  (Settings.dbt_env).
+- dbt: `env_var('X')` in profiles, sources and models (none today: the pipeline passes every dbt variable with
+  `--vars`, observatoire/dbt_build.py).
 Which container runs which code: the pipeline image (every Airflow service) runs core/, observatoire/, extract/,
 dags/, the dbt project and infra/docker/airflow-init.sh; the Superset image (superset, superset-init) runs
 infra/superset/ (its config, init, import and the tools they call) and infra/docker/superset-init.sh. A container
@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.settings import REPO_ROOT, Settings, load_settings
+from core.settings import REPO_ROOT, Settings
 from tests.test_compose import COMPOSE, ENV_EXAMPLE, read_env_file
 
 SETTINGS_FILE = "core/settings.py"
@@ -150,7 +150,6 @@ def reads_by_file(files: list[Path] | None = None) -> dict[str, set[str]]:
     for path in files:
         if path.name == "_env.sh":
             sourced[path.parent] = set(_SHELL_ASSIGN.findall(path.read_text(encoding="utf-8")))
-    dbt_set_by_pipeline = set(load_settings({}).dbt_env(Path("build.duckdb")))
     for path in files:
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".py":
@@ -158,7 +157,7 @@ def reads_by_file(files: list[Path] | None = None) -> dict[str, set[str]]:
         elif path.suffix == ".sh":
             found = shell_reads(text, sourced.get(path.parent, set()))
         else:
-            found = dbt_reads(text) - dbt_set_by_pipeline
+            found = dbt_reads(text)
         if found:
             reads[path.relative_to(REPO_ROOT).as_posix()] = found
     return reads

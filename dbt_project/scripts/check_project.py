@@ -51,12 +51,12 @@ KNOWN_REJOINS = {
 
 
 def parse_manifest(workdir: Path) -> dict:
-    """`dbt parse` with throw-away paths (parse reads no data: the env vars only fill profiles and sources)."""
-    env = {**os.environ, "OBS_DEPARTEMENT": os.environ.get("OBS_DEPARTEMENT", "32"),
-           "OBS_LANDING_DIR": str(workdir / "landing"), "OBS_BUILD_PATH": str(workdir / "parse.duckdb"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    """`dbt parse` with throw-away paths (parse reads no data: the vars only fill profiles and sources)."""
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt_vars = {"landing_dir": str(workdir / "landing"), "build_path": str(workdir / "parse.duckdb")}
     done = subprocess.run(
         [str(DBT), "parse", "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
+         "--vars", json.dumps(dbt_vars),
          "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), "--quiet"],
         env=env, capture_output=True, text=True,
     )

@@ -31,9 +31,10 @@ def _without_machine_paths(page: str, target: Path, var_dir: Path) -> str:
 
 def main() -> None:
     from dbt.cli.main import dbtRunner
-    from superset_env import env, export
+    from superset_env import env
 
     from core.settings import load_settings
+    from observatoire.dbt_build import dbt_args
 
     settings = load_settings()
     out = Path(sys.argv[1] if len(sys.argv) > 1 else env("SUPERSET_DOCS_DIR", str(REPO / "var" / "docs")))
@@ -42,11 +43,8 @@ def main() -> None:
     if not builds:
         sys.exit(f"aucune base de build sous {settings.build_dir} : lancer d'abord `make refresh` (ou `make demo`).")
     build = builds[-1]
-    export(settings.dbt_env(build))  # dbt reads them through env_var
     target = settings.build_dir / "docs_target"
-    project = str(settings.dbt_project_dir)
-    args = ["docs", "generate", "--static", "--project-dir", project, "--profiles-dir", project,
-            "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"]
+    args = dbt_args(["docs", "generate", "--static"], settings, target / "logs", target, build_path=build)
     result = dbtRunner().invoke(args)
     if not result.success:
         sys.exit(f"dbt docs generate a échoué : {result.exception}")

@@ -1,4 +1,4 @@
-"""The ONLY module of the Superset side (infra/superset/) that reads or sets the process environment.
+"""The ONLY module of the Superset side (infra/superset/) that reads the process environment.
 
 Superset runs in its own venv, without pydantic-settings: plain functions, standard library only. Every variable
 is documented in .env.example; superset_config.py and the tools next to it import this module (their folder is on
@@ -13,8 +13,3 @@ import os
 def env(name: str, default: str = "") -> str:
     """The variable `name`, or `default` when it is unset or empty (an empty line of .env keeps the default)."""
     return os.environ.get(name) or default
-
-
-def export(values: dict[str, str]) -> None:
-    """Set variables for what this process runs next (build_docs.py: dbt reads them through env_var)."""
-    os.environ.update(values)

@@ -51,7 +51,8 @@ def test_bad_copies_are_refused_in_french(tmp_path, settings, body, message):
 def test_setting_of_regional_vintages_is_checked(tmp_path):
     base = {"OBS_VAR_DIR": str(tmp_path)}
     assert load_settings(base).millesimes_regionaux == "auto"
-    assert load_settings({**base, "OBS_MILLESIMES_REGIONAUX": " NON "}).dbt_env(tmp_path / "b")[
-        "OBS_MILLESIMES_REGIONAUX"] == "non"
+    from observatoire.dbt_build import dbt_vars
+
+    assert dbt_vars(load_settings({**base, "OBS_MILLESIMES_REGIONAUX": " NON "}))["millesimes_regionaux"] == "non"
     with pytest.raises(ConfigError, match="OBS_MILLESIMES_REGIONAUX='peut-être'.*'auto'"):
         load_settings({**base, "OBS_MILLESIMES_REGIONAUX": "peut-être"})
