@@ -108,7 +108,9 @@ aggregated as (
         case when bool_and(a_denominateur) then sum(denominateur) filter (where connue) end as denominateur,
         count(*) filter (where not connue) as nb_unites_masquees,
         bool_or(est_demonstration) as est_demonstration,
-        string_agg(distinct source, ' / ' order by source) as source,
+        -- the sources, distinct and sorted: the same text as string_agg(distinct … order by …), whose per-group
+        -- sort took 7 s of 10 over the ~6 M national rows
+        array_to_string(list_sort(list_distinct(list(source))), ' / ') as source,
         count(*) as nb_unites,
         bool_or(est_millesime_regional) as est_millesime_regional
     from rattachees

@@ -192,14 +192,21 @@ mapped as (
 
 communes_publiees as (
 
-    -- (source, year, measure, commune) published under the commune's own code
+    -- (source, year, measure, commune) published under the commune's own code, for the communes that have
+    -- arrondissements only (the others have no ARM row to drop): a few thousand rows instead of ~1.5 M
     select distinct
         source,
         annee,
         code_mesure,
         code_commune
     from mapped
-    where type_code = 'COM'
+    where
+        type_code = 'COM'
+        and code_commune in (
+            select codes.code_commune
+            from codes
+            where codes.type_code = 'ARM'
+        )
 
 ),
 
