@@ -83,7 +83,8 @@ def _actions_file(path: Path, statut: str) -> Path:
 
 
 def test_snapshot_history_survives_new_build_files(refreshed, tmp_path):
-    """Two builds (each into a new file) with a changed action status keep both versions, published."""
+    """Two builds (each into a new file; the second partial, from a copy of the first) with a changed action
+    status keep both versions, published."""
     settings = make_settings(tmp_path / "var")
     shutil.copytree(refreshed["settings"].landing_dir, settings.landing_dir)
     sources = refreshed["result"]["sources"]
