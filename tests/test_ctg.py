@@ -97,6 +97,7 @@ def test_snapshot_history_survives_new_build_files(refreshed, tmp_path):
     second = ingest_partner_file(_actions_file(tmp_path / "ctg_v2.csv", "réalisée"), "CAF32", None, settings)
     assert (second.status, second.version) == ("accepted", 2)
     summary = build(settings, new_build_path(settings, "run2"))
+    assert summary["partiel"] is True  # observatoire/partial.py: the snapshot re-run from a copy of run1
     assert summary["snapshots"]["restored"]["snp_actions_ctg"] >= 1
     publish_build(settings, summary, sources)
 
