@@ -83,7 +83,8 @@ def _actions_file(path: Path, statut: str) -> Path:
 
 
 def test_snapshot_history_survives_new_build_files(refreshed, tmp_path):
-    """Two builds (each into a new file) with a changed action status keep both versions, published."""
+    """Two builds (each into a new file; the second partial, from a copy of the first) with a changed action
+    status keep both versions, published."""
     settings = make_settings(tmp_path / "var")
     shutil.copytree(refreshed["settings"].landing_dir, settings.landing_dir)
     sources = refreshed["result"]["sources"]
@@ -96,6 +97,7 @@ def test_snapshot_history_survives_new_build_files(refreshed, tmp_path):
     second = ingest_partner_file(_actions_file(tmp_path / "ctg_v2.csv", "réalisée"), "CAF32", None, settings)
     assert (second.status, second.version) == ("accepted", 2)
     summary = build(settings, new_build_path(settings, "run2"))
+    assert summary["partiel"] is True  # observatoire/partial.py: the snapshot re-run from a copy of run1
     assert summary["snapshots"]["restored"]["snp_actions_ctg"] >= 1
     publish_build(settings, summary, sources)
 
