@@ -93,7 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--departement", default="32")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--var-dir", help="a working area with a published warehouse (no first refresh)")
+    parser.add_argument("--var-dir", help="a working area with a published warehouse built by this code (no first "
+                        "refresh) that has not received these files yet")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OBS_", "AIRFLOW"))}
     env.update(OBS_DEPARTEMENT=args.departement, OBS_MODE="offline")
@@ -102,7 +103,7 @@ def main() -> None:
         if not args.var_dir:
             subprocess.run([str(PYTHON.parent / "observatoire"), "refresh", "--offline"], env=env, check=True,
                            capture_output=True)
-        report([pipeline(env, 2025 + i) for i in range(args.runs)], args)
+        report([pipeline(env, 2025 if i == 0 else 2024 - i) for i in range(args.runs)], args)
 
 
 if __name__ == "__main__":
