@@ -12,7 +12,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 import pyarrow.parquet as pq
 
 from extract import raw
@@ -84,6 +83,8 @@ def _record(landing_dir: Path, result: dict, flags: dict, replace: bool = True) 
         state.setdefault(result["source"], entry)
     all_flags[result["source"]] = flags
     raw.atomic_write(_state_path(landing_dir), json.dumps(state, indent=1, sort_keys=True).encode())
+    import pandas as pd  # here: the tasks that only read the freshness landing do not pay its import (#16)
+
     frame = pd.DataFrame([_row(n, e, all_flags.get(n, {})) for n, e in sorted(state.items())], columns=_COLUMNS)
     frame["lignes"] = frame["lignes"].astype("Int64")
     frame["erreur"] = frame["erreur"].astype("string")

@@ -11,13 +11,16 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 # Re-exported: extract.run and observatoire.fingerprint call raw.atomic_write and raw.file_sha256.
 from core.files import atomic_path, atomic_write, file_sha256  # noqa: F401
+
+if TYPE_CHECKING:  # pandas costs ~0.4 s to import: not in the tasks that only fingerprint or publish (#16)
+    import pandas as pd
 
 MANIFEST = "_fetches.jsonl"
 

@@ -90,7 +90,8 @@ def _invoke(settings: Settings, work: Path, build_path: Path, select: list[str] 
     from dbt.cli.main import dbtRunner  # heavy import: only when a build runs
 
     args = dbt_args(["build"], settings, build_path.parent / "logs", run_date=run_date)
-    args += ["--select", *select] if select else []
+    # A partial build writes no manifest.json nor run_results.json (~1 s): see partial.record_build.
+    args += ["--select", *select, "--no-write-json"] if select else []
     try:
         return dbtRunner(callbacks=[_progress_callback(progress)]).invoke(args)
     finally:

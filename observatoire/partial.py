@@ -94,19 +94,29 @@ def _calling(macros: dict, macro: str) -> set[str]:
     return found
 
 
-def record_build(settings: Settings, build_path: Path, inputs: dict, run_date: str) -> None:
+def record_build(settings: Settings, build_path: Path, inputs: dict, run_date: str,
+                 start_from: Path | None = None) -> None:
     """After a successful build: what it was built from, and what the next partial build needs of dbt's
-    manifest (written by this build to the stable target folder)."""
+    manifest. A full build reads the manifest it wrote to the stable target folder; a partial build, whose
+    dbt project is by construction that of the build it started from (`plan_build`), does not write one
+    (dbt's `--no-write-json`, ~1 s): it keeps what that build's record says."""
+    record = {
+        "inputs": inputs,
+        "landing_dir": str(settings.landing_dir),
+        "date_reference": run_date,
+    } | (_from_record(start_from.parent) if start_from else _from_manifest(settings))
+    (build_path.parent / INPUTS_FILE).write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def _from_manifest(settings: Settings) -> dict:
     manifest = json.loads((dbt_dir(settings) / "target" / "manifest.json").read_text(encoding="utf-8"))
     dated_macros = _calling(manifest["macros"], DATE_MACRO)
     dated = sorted(node["name"] for node in manifest["nodes"].values()
                    if node["resource_type"] in {"model", "snapshot"}
                    and dated_macros.intersection(node["depends_on"].get("macros", [])))
-    record = {
-        "inputs": inputs,
-        "landing_dir": str(settings.landing_dir),
-        "date_reference": run_date,
-        "sources_dbt": sorted(source["name"] for source in manifest["sources"].values()),
-        "noeuds_date": dated,
-    }
-    (build_path.parent / INPUTS_FILE).write_text(json.dumps(record, indent=1), encoding="utf-8")
+    return {"sources_dbt": sorted(source["name"] for source in manifest["sources"].values()), "noeuds_date": dated}
+
+
+def _from_record(folder: Path) -> dict:
+    last = json.loads((folder / INPUTS_FILE).read_text(encoding="utf-8"))
+    return {key: last[key] for key in ("sources_dbt", "noeuds_date")}

@@ -148,8 +148,8 @@ def read_status(warehouse_path: Path) -> dict | None:
         return None
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
-        pub = con.execute("select * from meta.publication").fetchdf().to_dict("records")[0]
-        srcs = con.execute("select * from meta.sources order by source").fetchdf().to_dict("records")
+        pub = _records(con.execute("select * from meta.publication"))[0]
+        srcs = _records(con.execute("select * from meta.sources order by source"))
         tables = {
             name: con.execute(f"select count(*) from marts.{_quote(name)}").fetchone()[0]
             for (name,) in con.execute(
@@ -159,3 +159,9 @@ def read_status(warehouse_path: Path) -> dict | None:
     finally:
         con.close()
     return json.loads(json.dumps({"publication": pub, "sources": srcs, "tables": tables}, default=str))
+
+
+def _records(cursor) -> list[dict]:
+    """Rows as dicts, without pandas (~0.4 s to import in each Airflow task that reads the status, #16)."""
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -67,7 +67,7 @@ def build(settings: Settings, build_path: Path, progress: Progress | None = None
             progress(plan.reason)
         summary = run_dbt_build(settings, build_path, progress, start_from=plan.start_from, select=plan.select,
                                 run_date=run_date)
-        record_build(settings, build_path, inputs, run_date)
+        record_build(settings, build_path, inputs, run_date, plan.start_from)
         return summary | {"empreinte_entrees": fingerprint, "partiel": plan.partial}
 
 

@@ -5,6 +5,7 @@ full."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from bench.compare_warehouses import VOLATILE, compare
 from observatoire.fingerprint import build_inputs
 from observatoire.intake import ingest_partner_file
-from observatoire.partial import plan_build
+from observatoire.partial import INPUTS_FILE, plan_build
 from observatoire.refresh import build, new_build_path, publish_build
 from tests.helpers import make_settings, query, sha256
 from tests.partners.helpers import EXAMPLES
@@ -43,6 +44,7 @@ def partial_then_full(refreshed, tmp_path_factory) -> dict:
     accepted = ingest_partner_file(sent, "CAF32", None, settings)
     assert accepted.status == "accepted", accepted.errors
     partial = build(settings, new_build_path(settings, "partiel"))
+    partial_record = _record(partial)  # written without a dbt manifest (dbt's --no-write-json)
     untouched = sha256(Path(first["build_path"])) == before  # the next publish prunes that folder
     publish_build(settings, partial, sources)
     kept = shutil.copy2(settings.warehouse_path, tmp / "partiel.duckdb")
@@ -50,7 +52,11 @@ def partial_then_full(refreshed, tmp_path_factory) -> dict:
     full = build(settings, new_build_path(settings, "reconstruit"), full=True)
     publish_build(settings, full, sources)
     return {"settings": settings, "first": first, "first_untouched": untouched, "partial": partial, "full": full,
-            "partial_warehouse": kept}
+            "partial_warehouse": kept, "partial_record": partial_record}
+
+
+def _record(build_summary: dict) -> dict:
+    return json.loads((Path(build_summary["build_path"]).parent / INPUTS_FILE).read_text(encoding="utf-8"))
 
 
 def test_partial_build_publishes_what_a_full_rebuild_publishes(partial_then_full, capsys):
@@ -63,6 +69,12 @@ def test_partial_build_publishes_what_a_full_rebuild_publishes(partial_then_full
     report = capsys.readouterr().out
     assert failed == 0, report
     assert " identical (" in report
+    # What the next partial build needs of dbt's manifest: kept from the record of the build it started
+    # from, it equals what the full rebuild read from the manifest it wrote.
+    facts = ("sources_dbt", "noeuds_date")
+    full_record = _record(run["full"])
+    assert "partenaires_indicateurs_partenaire" in full_record["sources_dbt"]
+    assert [run["partial_record"][key] for key in facts] == [full_record[key] for key in facts]
 
 
 def test_a_changed_project_or_setting_is_built_in_full(partial_then_full):

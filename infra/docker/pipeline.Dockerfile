@@ -2,7 +2,7 @@
 # Build from the repository root: docker compose build (see docker-compose.yml).
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH \
-    UV_PYTHON_DOWNLOADS=never
+    UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1
 RUN pip install --no-cache-dir uv==0.9.* && uv venv --python /usr/local/bin/python3.11 /opt/venv
 # pipeline-image.txt: asyncpg (Airflow 3's async engine on PostgreSQL) and the Celery provider (profile `celery`).
 COPY infra/requirements/pipeline.lock.txt infra/requirements/docker-extra.txt infra/requirements/pipeline-image.txt /tmp/req/
