@@ -7,7 +7,8 @@ In one run on the same machine, each from an empty working area (temporary OBS_V
 - a full refresh (`observatoire refresh`, as the first nightly run), then again with nothing changed (no-op),
   then forced (parsed landings reused);
 - one partner file: a new valid CAF file (the example's indicators, one year later) dropped into the inbox,
-  then `observatoire refresh` — ingest, build and publish, as the CLI and partner_intake do it;
+  then `observatoire refresh` — ingest, extract check, partial build, publish and portraits (the #16 goal, ≤ 10 s of
+  partner_intake's pipeline time, is measured task by task by bench/partner_file.py);
 - the same full refresh through Airflow (`airflow dags test refresh`; the one-off `airflow db migrate` is timed
   apart, it is not part of a nightly run);
 - national scope (OBS_SCOPE=france): a full refresh, and its own floor.
@@ -96,7 +97,9 @@ def report(figures: dict[str, list[float]], args: argparse.Namespace) -> None:
     print(line("full refresh (observatoire refresh)", m["full"], f, "goal ≤ 2× floor + 3 s", m["full"] <= 2 * f + 3))
     print(line("again, nothing changed (no-op)", m["noop"], f, "goal < 3 s", m["noop"] < 3))
     print(line("again, --force (parsed landings reused)", m["forced"], f, "", None))
-    print(line("one partner file, drop to publish", m["partner"], f, "goal ≤ 10 s", m["partner"] <= 10))
+    # The #16 goal (≤ 10 s) is on partner_intake's pipeline time, measured by bench/partner_file.py; this CLI path
+    # also runs the extract check and the portraits.
+    print(line("one partner file, CLI refresh (+portraits)", m["partner"], f, "see bench/partner_file.py", None))
     if "airflow" in m:
         overhead = 100 * (m["airflow"] - m["full"]) / m["full"]
         print(line("through Airflow (airflow dags test refresh)", m["airflow"], f,
