@@ -94,6 +94,7 @@ def publish_build(settings: Settings, build_summary: dict, sources: list[dict], 
         "empreinte_entrees": build_summary.get("empreinte_entrees"),
     }
     build_path = Path(build_summary["build_path"])
+    started = time.monotonic()
     with writer_lock(settings.lock_path):
         remove_leftovers(settings.warehouse_path)
         fingerprint = publication["empreinte_entrees"]
@@ -102,6 +103,7 @@ def publish_build(settings: Settings, build_summary: dict, sources: list[dict], 
         else:
             result = publish(build_path, settings.warehouse_path, publication, sources)
     prune_builds(settings, keep=build_path.parent)
+    result["secondes_publication"] = round(time.monotonic() - started, 2)  # in place; the dashboards' refresh after
     # Outside the writer lock: Superset only reads. Never raises (observatoire/dashboards.py).
     result["dashboards"] = refresh_dashboards()
     return result
