@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from core.files import atomic_write
 from extract import raw
 
 STATE_FILE = "_sources_state.json"  # landing/_sources_state.json: last successful extract of each source
@@ -82,7 +83,7 @@ def _record(landing_dir: Path, result: dict, flags: dict, replace: bool = True) 
     else:
         state.setdefault(result["source"], entry)
     all_flags[result["source"]] = flags
-    raw.atomic_write(_state_path(landing_dir), json.dumps(state, indent=1, sort_keys=True).encode())
+    atomic_write(_state_path(landing_dir), json.dumps(state, indent=1, sort_keys=True).encode())
     import pandas as pd  # here: the tasks that only read the freshness landing do not pay its import (#16)
 
     frame = pd.DataFrame([_row(n, e, all_flags.get(n, {})) for n, e in sorted(state.items())], columns=_COLUMNS)

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-# Re-exported: extract.run and observatoire.fingerprint call raw.atomic_write and raw.file_sha256.
-from core.files import atomic_path, atomic_write, file_sha256  # noqa: F401
+from core.files import atomic_path, atomic_write
 
 if TYPE_CHECKING:  # pandas costs ~0.4 s to import: not in the tasks that only fingerprint or publish (#16)
     import pandas as pd

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import requests
 
+from core.files import file_sha256
 from core.settings import REPO_ROOT, Settings
 from extract import freshness, raw
 from extract.geography import PERIMETER_LANDINGS
@@ -86,7 +87,7 @@ def _landing_key(name: str, stored: list, est_demo: bool, settings: Settings) ->
     """Everything a source's landing is parsed from: its raw files, the perimeter landings, the parsers' code
     and the settings they read. Same key → the landing already on disk is the one parsing would write."""
     perimeter = [] if name in PERIMETER_LANDINGS else [
-        raw.file_sha256(path) if path.is_file() else None
+        file_sha256(path) if path.is_file() else None
         for path in (settings.landing_dir / f"{p}.parquet" for p in PERIMETER_LANDINGS)]
     parts = [[s.sha256 for s in stored], est_demo, perimeter, _extract_code_digest(),
              settings.departement, settings.scope, str(settings.territoires_file)]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.files import atomic_write, file_sha256
 from core.settings import REPO_ROOT, Settings
-from extract import raw
 from extract.freshness import FRESHNESS_LANDING
 
 VERIFICATION_FILE = "verification.json"
@@ -34,7 +34,7 @@ def _digest_files(root: Path, files: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(raw.file_sha256(path).encode())
+        digest.update(file_sha256(path).encode())
     return digest.hexdigest()
 
 
@@ -47,7 +47,7 @@ def build_inputs(settings: Settings) -> dict:
     for package in ("observatoire", "extract"):
         code += _files(REPO_ROOT / package, "*.py")
     return {
-        "landing": {p.stem: raw.file_sha256(p) for p in landings},
+        "landing": {p.stem: file_sha256(p) for p in landings},
         "code": _digest_files(REPO_ROOT, code),
         "settings": [settings.departement, settings.scope, settings.mode, settings.millesimes_regionaux],
     }
@@ -82,7 +82,7 @@ def published_fingerprint(warehouse_path: Path) -> str | None:
 def record_verification(settings: Settings, fingerprint: str) -> dict:
     """Write down that the published warehouse was checked against unchanged inputs (shown by `status`)."""
     check = {"verifie_le": datetime.now(UTC).isoformat(timespec="seconds"), "empreinte_entrees": fingerprint}
-    raw.atomic_write(settings.warehouse_path.parent / VERIFICATION_FILE, json.dumps(check, indent=1).encode())
+    atomic_write(settings.warehouse_path.parent / VERIFICATION_FILE, json.dumps(check, indent=1).encode())
     return check
 
 
