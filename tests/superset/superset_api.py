@@ -24,15 +24,21 @@ class SupersetClient:
     cookie is honoured everywhere. `username=None` gives an anonymous client.
     """
 
-    def __init__(self, base_url: str, username: str | None, password: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, username: str | None, password: str | None = None, *, wait_when_throttled: bool = True
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
         # A connection gunicorn drops (worker recycled under load) is retried: these tests judge answers,
-        # not the transport. HTTP error statuses are never retried, so a refusal stays a refusal.
-        # (respect_retry_after_header=False: a 413 or 429 with Retry-After is an answer, not a transport fault)
-        retry = Retry(total=3, connect=3, read=3, status=0, other=0, allowed_methods=None, backoff_factor=0.5,
-                      respect_retry_after_header=False)
-        self.http.mount("http://", HTTPAdapter(max_retries=retry))
+        # not the transport. Every test client shares 127.0.0.1's application-wide budget
+        # (RATELIMIT_APPLICATION, 50 per second): a fast machine running a test's calls back to back gets a 429,
+        # so by default the client waits for the Retry-After the limiter sends and asks again, as a patient
+        # visitor would. tests/superset/test_throttling.py passes wait_when_throttled=False to see the 429s.
+        # No other error status is retried, so a refusal stays a refusal.
+        retry = Retry(total=10, connect=3, read=3, status=6 if wait_when_throttled else 0, other=0,
+                      status_forcelist={429} if wait_when_throttled else None, allowed_methods=None,
+                      backoff_factor=0.5, respect_retry_after_header=wait_when_throttled, raise_on_status=False)
+        self.http.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=16))
         self.http.headers["Referer"] = self.base_url
         page = self.http.get(f"{self.base_url}/login/", timeout=30)
         page.raise_for_status()

@@ -51,7 +51,7 @@ def test_wrong_passwords_are_throttled(superset_server, login):
 
 
 def test_anonymous_chart_data_is_throttled(superset_server):
-    public = SupersetClient(superset_server.base_url, None)
+    public = SupersetClient(superset_server.base_url, None, wait_when_throttled=False)
     dash = public.get("/api/v1/dashboard/panorama-social").json()["result"]
     chart = public.dashboard_charts("panorama-social")[0]
     body = query_context({**chart["form_data"], "dashboardId": dash["id"], "slice_id": chart["id"]})
@@ -69,3 +69,25 @@ def test_anonymous_chart_data_is_throttled(superset_server):
     copil = SupersetClient(superset_server.base_url, user, superset_server.password_of(user))
     assert copil.post("/api/v1/chart/data", body).status_code == 200
     copil.http.close()
+
+
+def test_application_budget_answers_retry_after(superset_server):
+    """RATELIMIT_APPLICATION (50 per second per address, per worker) answers 429 with a Retry-After; a client
+    that waits for it, as the other tests' clients do (superset_api.SupersetClient), gets every answer.
+    The burst asks a cheap endpoint (the anonymous visitor's own profile) so that even a slow machine
+    goes over 2 x 50 calls in a second."""
+    impatient = SupersetClient(superset_server.base_url, None, wait_when_throttled=False)
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: impatient.get("/api/v1/me/"), range(600)))
+    impatient.http.close()
+    throttled = [r for r in answers if r.status_code == 429]
+    assert throttled, f"600 calls in a burst, none over 2 x 50 per second: {sorted({r.status_code for r in answers})}"
+    assert {r.status_code for r in answers} == {200, 429}
+    waits = {r.headers.get("Retry-After") for r in throttled}
+    assert None not in waits and all(0 <= int(w) <= 1 for w in waits), waits
+    time.sleep(2)
+    patient = SupersetClient(superset_server.base_url, None)
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(lambda _: patient.get("/api/v1/me/").status_code, range(600)))
+    patient.http.close()
+    assert codes == [200] * 600, sorted(set(codes))
