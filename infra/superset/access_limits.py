@@ -57,6 +57,16 @@ def _login_name() -> str:
     return str(name or "").strip().lower()[:100]
 
 
+def proxy_hops(value: str) -> int:
+    """SUPERSET_PROXY_HOPS: how many reverse proxies stand in front of Superset (0: none)."""
+    if not value.strip().isdigit() or int(value) > 5:
+        raise ValueError(
+            f"SUPERSET_PROXY_HOPS={value!r} : attendu le nombre de mandataires inverses (reverse proxies) devant "
+            "Superset, un entier de 0 à 5 (1 derrière un seul nginx ou Caddy, 0 sans mandataire)."
+        )
+    return int(value)
+
+
 def account_key() -> str:
     from flask_limiter.util import get_remote_address
 

@@ -212,6 +212,14 @@ AUTH_RATE_LIMIT = env("SUPERSET_AUTH_RATE_LIMIT", "30 per minute")  # login form
 LOGIN_FAILURE_LIMIT = env("SUPERSET_LOGIN_FAILURE_LIMIT", "5 per 5 minutes")  # per account+address
 PUBLIC_CHART_DATA_LIMIT = env("SUPERSET_PUBLIC_CHART_DATA_LIMIT", "120 per minute")  # anonymous
 FILTER_STATE_MAX_BYTES = int(env("SUPERSET_FILTER_STATE_MAX_BYTES", "16384"))
+# Behind the TLS reverse proxy (README, production step 7) every request comes from the proxy's address, so every
+# "per address" limit above would be one budget for all visitors (and 5 wrong passwords would lock an account
+# out for everyone). SUPERSET_PROXY_HOPS = the number of proxies in front (1 for one nginx or Caddy): the visitor's
+# address is then the one the last proxy appended to X-Forwarded-For (werkzeug's ProxyFix; a value the visitor
+# wrote before it is ignored). 0, the default: no proxy trusted, X-Forwarded-* ignored, so they cannot be spoofed.
+PROXY_HOPS = access_limits.proxy_hops(env("SUPERSET_PROXY_HOPS", "0"))
+ENABLE_PROXY_FIX = PROXY_HOPS > 0
+PROXY_FIX_CONFIG = dict.fromkeys(("x_for", "x_proto", "x_host", "x_port", "x_prefix"), PROXY_HOPS)
 
 # Pick-lists of owners and roles: everything for the admin, oneself for a user, nothing for anonymous.
 EXTRA_RELATED_QUERY_FILTERS = {"user": access_limits.related_users, "role": access_limits.related_roles}

@@ -50,6 +50,9 @@ def superset_env(home: Path, port: int, password: str) -> dict[str, str]:
         # the suite logs in some twenty times from 127.0.0.1: the per-address login limit must not refuse it
         # (test_throttling.py checks the per-account limit, which these logins, all successful, do not spend)
         "SUPERSET_AUTH_RATE_LIMIT": "600 per minute",
+        # as in production behind one TLS reverse proxy (README step 7); without X-Forwarded-For (every client
+        # but test_throttling's proxy test) the address stays 127.0.0.1
+        "SUPERSET_PROXY_HOPS": "1",
         "SUPERSET_SQLLAB_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
         "SUPERSET_CHART_QUERY_TIMEOUT": str(QUERY_TIMEOUT_S),
         # /observatoire-docs/ serves what test_docs.py builds there (make docs), not the checkout's var/docs

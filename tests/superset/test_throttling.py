@@ -91,3 +91,22 @@ def test_application_budget_answers_retry_after(superset_server):
         codes = list(pool.map(lambda _: patient.get("/api/v1/me/").status_code, range(600)))
     patient.http.close()
     assert codes == [200] * 600, sorted(set(codes))
+
+
+def test_limits_follow_the_visitor_behind_the_proxy(superset_server):
+    """Behind one reverse proxy (SUPERSET_PROXY_HOPS=1, as the suite's Superset runs) the per-address limits
+    count the address the proxy appended to X-Forwarded-For: a visitor who spends an account's failed-login
+    budget does not lock it for another visitor behind the same proxy, and an address the visitor writes
+    before the proxy's is not the one counted."""
+    def attempt(forwarded: str) -> int:
+        r = requests.post(f"{superset_server.base_url}/api/v1/security/login", timeout=30,
+                          headers={"X-Forwarded-For": forwarded},
+                          json={"username": "cible.proxy", "password": "mauvais", "provider": "db"})
+        return r.status_code
+
+    attacker, colleague = "198.51.100.7", "198.51.100.8"
+    answers = [attempt(f"203.0.113.9, {attacker}") for _ in range(20)]
+    assert 429 in answers, f"20 wrong passwords from {attacker}, none throttled: {answers}"
+    assert len([a for a in answers if a != 429]) <= WORKERS * LOGIN_FAILURES, answers
+    assert attempt(colleague) == 401, "the colleague behind the same proxy was throttled with the attacker"
+    assert attempt(f"{colleague}, {attacker}") == 429, "the address written by the visitor was counted"
