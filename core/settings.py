@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     # --- Airflow DAGs
     dag_retries: int = _var(2, "OBS_DAG_RETRIES")
     inbox_poke_seconds: int = _var(60, "OBS_INBOX_POKE_SECONDS")
+    airflow_retention_days: int = _var(30, "OBS_AIRFLOW_RETENTION_DAYS")  # the maintenance DAG's cut-off
     # --- after a publish: Superset's cache, the warm-up, the portraits
     superset_url: str = _var("", "SUPERSET_URL")
     superset_service_user: str = _var("", "SUPERSET_SERVICE_USER")
@@ -135,6 +136,14 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"OBS_CTG_DEBUT / OBS_CTG_FIN : dates attendues au format AAAA-MM-JJ ({exc})") from exc
 
+    @field_validator("airflow_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"OBS_AIRFLOW_RETENTION_DAYS={value} : nombre de jours d'historique d'Airflow à garder, "
+                             "au moins 1 (30 par défaut).")
+        return value
+
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
         """Relative paths from the repository root; unset ones from OBS_VAR_DIR and the département."""
@@ -168,6 +177,11 @@ class Settings(BaseSettings):
     @property
     def lock_path(self) -> Path:
         return self.var_dir / "writer.lock"
+
+    @property
+    def airflow_home_dir(self) -> Path:
+        """AIRFLOW_HOME, else the local stack's var_dir/airflow (infra/airflow/_env.sh)."""
+        return self.airflow_home or self.var_dir / "airflow"
 
     @property
     def snapshot_dir(self) -> Path:

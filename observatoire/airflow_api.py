@@ -21,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from core.settings import Settings, load_settings
+from observatoire import housekeeping
 
 STACK_FILE = "stack.json"
 DAG_IDS = ("refresh", "partner_intake")
@@ -197,7 +198,7 @@ def from_stack_file(airflow_home: Path) -> AirflowAPI | None:
 
 
 def default_airflow_home(settings: Settings) -> Path:
-    return settings.airflow_home or settings.var_dir / "airflow"
+    return settings.airflow_home_dir
 
 
 def status_lines(airflow_home: Path) -> list[str]:
@@ -210,7 +211,7 @@ def status_lines(airflow_home: Path) -> list[str]:
     except requests.RequestException as exc:
         return [f"Airflow : ne répond pas à {api.url} ({type(exc).__name__}) — infra/airflow/stack.sh status"]
     return [f"Airflow : {api.url}/ (utilisateur {api.credentials['username']}){memory(airflow_home)}",
-            "  DAG :"] + [format_summary(s) for s in summaries]
+            "  DAG :"] + [format_summary(s) for s in summaries] + [housekeeping.status_line(airflow_home)]
 
 
 def memory(airflow_home: Path) -> str:

@@ -138,7 +138,7 @@ def test_docker_compose_v2_config_refuses_a_missing_secret(tmp_path):
 def test_production_services_health_checks_and_restart(compose):
     services = compose["services"]
     expected = {"postgres", "airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                "superset-init", "superset"}
+                "airflow-housekeeping", "superset-init", "superset"}
     assert expected <= set(services)
     for name in expected - {"airflow-init", "superset-init"}:
         assert "healthcheck" in services[name], name
@@ -150,7 +150,7 @@ def test_production_services_health_checks_and_restart(compose):
     assert scheduler["environment"]["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql")
     assert services["superset"]["environment"]["SUPERSET_DATABASE_URI"].startswith("postgresql")
     assert "gunicorn" in services["superset"]["command"][0]
-    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "superset"):
+    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-housekeeping", "superset"):
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy", name
 
 

@@ -39,6 +39,7 @@ def test_empty_values_keep_the_defaults_and_paths_follow_the_repository():
     ("OBS_DAG_RETRIES", "1.5", "OBS_DAG_RETRIES='1.5' : valeur invalide, attendu un nombre entier"),
     ("OBS_CTG_DEBUT", "01/01/2024", "OBS_CTG_DEBUT / OBS_CTG_FIN : dates attendues au format AAAA-MM-JJ"),
     ("OBS_CTG_FIN", "2020-12-31", "OBS_CTG_FIN est antérieure à OBS_CTG_DEBUT"),
+    ("OBS_AIRFLOW_RETENTION_DAYS", "0", "OBS_AIRFLOW_RETENTION_DAYS=0 : nombre de jours d'historique d'Airflow"),
 ])
 def test_a_bad_value_is_refused_in_french(variable, value, message):
     with pytest.raises(ConfigError) as caught:

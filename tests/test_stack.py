@@ -25,6 +25,7 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import threading
 import time
@@ -274,6 +275,40 @@ def differing_tables(before: Path, after: Path) -> set[str]:
         con.close()
 
 
+def test_housekeeping_removes_airflow_runs_older_than_the_retention(stack):
+    """The stack's `housekeeping` program (observatoire/housekeeping.py) runs beside the scheduler; one pass, as
+    at 04:15, removes a partner_intake run made 40 days old (its rows' own timestamps, which `airflow db clean`
+    reads, and its log files), through the live SQLite database, and keeps the others."""
+    var: Path = stack["var"]
+    home = var / "airflow"
+    supervised = subprocess.run([str(STACK), "status"], env=stack["env"], capture_output=True, text=True, timeout=60)
+    assert any(line.split()[:2] == ["housekeeping", "RUNNING"] for line in supervised.stdout.splitlines()), \
+        supervised.stdout
+    api = from_stack_file(home)
+    finished = [r["dag_run_id"] for r in api.runs("partner_intake", limit=50) if r["state"] in {"success", "failed"}]
+    assert len(finished) >= 2, finished
+    old, kept = finished[-1], finished[:-1]  # newest first: age the oldest
+    with sqlite3.connect(home / "airflow.db", timeout=60) as metadata:
+        for table, column in (("dag_run", "start_date"), ("task_instance", "start_date"), ("log", "dttm"),
+                              ("xcom", "timestamp")):
+            metadata.execute(f"update {table} set {column} = datetime({column}, '-40 days') "  # noqa: S608
+                             "where dag_id = 'partner_intake' and run_id = ?", [old])
+    month_ago = time.time() - 40 * 86400
+    old_logs = list((home / "logs" / "dag_id=partner_intake" / f"run_id={old}").rglob("*.log"))
+    for path in old_logs:
+        os.utime(path, (month_ago, month_ago))
+    run = subprocess.run([str(REPO_ROOT / ".venvs/pipeline/bin/python"), "-m", "observatoire.housekeeping", "--once"],
+                         env={**stack["env"], "AIRFLOW_HOME": str(home)}, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    with pytest.raises(requests.HTTPError) as gone:
+        api.call("GET", f"dags/partner_intake/dagRuns/{old}")
+    assert gone.value.response.status_code == 404
+    assert all(api.call("GET", f"dags/partner_intake/dagRuns/{r}")["dag_run_id"] == r for r in kept)
+    assert old_logs and not any(p.exists() for p in old_logs)
+    assert json.loads(run.stdout)["journaux"]["fichiers"] >= len(old_logs)
+    assert (home / "housekeeping.json").exists()
+
+
 def test_stack_stopped_mid_build_loses_nothing_and_publishes_once(stack):
     api: AirflowAPI = stack["api"]
     var: Path = stack["var"]
@@ -282,7 +317,7 @@ def test_stack_stopped_mid_build_loses_nothing_and_publishes_once(stack):
     before, published = query(settings.warehouse_path, history), sha256(settings.warehouse_path)
     name = "msa_indicateurs_2023_windows1252.csv"
     known = finished_runs(api)
-    # the previous test's run has just published: with @continuous the next run's sensor is already (or about
+    # the refusal test's run has just published: with @continuous the next run's sensor is already (or about
     # to be) waiting, so nobody triggers anything
     dropped, _ = drop(var, "MSA", name, (EXAMPLES / name).read_bytes())
     building = wait_for_task(api, known, "dbt_build", "running", timeout_s=600)

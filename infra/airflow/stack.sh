@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The local Airflow stack, left running by `make demo`: api-server, scheduler (LocalExecutor) and dag-processor,
-# supervised by supervisord (infra/airflow/supervisord.conf), SQLite metadata under $AIRFLOW_HOME.
+# The local Airflow stack, left running by `make demo`: api-server, scheduler (LocalExecutor), dag-processor and
+# housekeeping (observatoire/housekeeping.py: old runs and logs, nightly), supervised by supervisord (infra/airflow/supervisord.conf), SQLite metadata under $AIRFLOW_HOME.
 #
 #   infra/airflow/stack.sh start [DAG_ID]  start (or keep) the stack, wait until it is healthy, unpause the DAGs;
 #                                   with DAG_ID, then wait for a successful run of it (make demo: refresh)
@@ -14,6 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/_env.sh"
 export OBS_STACK_DIR="$OBS_VAR_DIR/stack"
 export OBS_AIRFLOW_BIN="$VENV/bin/airflow"
+export OBS_PIPELINE_PYTHON="$VENV/bin/python"
 CONF="$ROOT/infra/airflow/supervisord.conf"
 PORT="${AIRFLOW_PORT:-8080}"
 mkdir -p "$OBS_STACK_DIR"
