@@ -182,7 +182,8 @@ mapped as (
         unioned.code_commune as code_source,
         unioned.annee,
         unioned.code_mesure,
-        unioned.valeur,
+        -- exact from here on: summed below and up to France (macros/mesure_exacte.sql)
+        {{ mesure_exacte('unioned.valeur') }} as valeur,
         unioned.est_demonstration,
         unioned.source
     from unioned
