@@ -1,6 +1,7 @@
 -- Numerator and denominator of every catalogued indicator at its finest level (commune or département),
 -- one row per indicator x unit x numerator year.
--- Year rule: the denominator is taken from the latest year not after the numerator's year (ASOF join);
+-- Year rule: the denominator is taken from the latest year not after the numerator's year (an as-of rule, joined
+-- on each denominator value's validity range: from its year to the next year of the same unit);
 -- when numerator and denominator come from the same source and year, that is the same year.
 -- Numerator years earlier than any year of the denominator measure are left out (no denominator can exist).
 -- Indicators listed in the seed indicateurs_appariement_annees take their denominator at exactly the numerator's
