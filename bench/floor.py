@@ -2,7 +2,7 @@
 dependency order, without dbt and without tests (issue #16 item 4).
 
 `dbt compile` (not timed) writes the manifest; then, in one connection with the profile's DuckDB settings
-(one thread: the build's bit-identical setting), every seed is loaded from its CSV with its declared column
+(two DuckDB threads, as the build), every seed is loaded from its CSV with its declared column
 types, every model and the snapshot's first version are created (CREATE TABLE / VIEW per materialization)
 from their compiled SQL, which reads the landing parquet files as dbt-duckdb does. Each node is timed.
 
@@ -72,7 +72,7 @@ def _statement(node: dict) -> str | None:
 
 
 def duckdb_settings() -> dict:
-    """The DuckDB settings of the build's profile (threads: 1), so the floor runs the queries as dbt does."""
+    """The DuckDB settings of the build's profile (threads: 2), so the floor runs the queries as dbt does."""
     profile = yaml.safe_load(PROFILE.read_text())["observatoire"]["outputs"]["build"]
     return dict(profile.get("settings") or {})
 

@@ -1,6 +1,7 @@
 -- Numerator and denominator of every catalogued indicator at its finest level (commune or département),
 -- one row per indicator x unit x numerator year.
--- Year rule: the denominator is taken from the latest year not after the numerator's year (ASOF join);
+-- Year rule: the denominator is taken from the latest year not after the numerator's year (an as-of rule, joined
+-- on each denominator value's validity range: from its year to the next year of the same unit);
 -- when numerator and denominator come from the same source and year, that is the same year.
 -- Numerator years earlier than any year of the denominator measure are left out (no denominator can exist).
 -- Indicators listed in the seed indicateurs_appariement_annees take their denominator at exactly the numerator's
@@ -90,6 +91,33 @@ mesures_nationales as (
 
 ),
 
+denominateurs_utiles as (
+
+    -- the measures some indicator uses as denominator, each valid from its year to the next year of the unit
+    select
+        mesures_nationales.*,
+        lead(mesures_nationales.annee) over (
+            partition by mesures_nationales.code_mesure, mesures_nationales.niveau_unite, mesures_nationales.code_unite
+            order by mesures_nationales.annee
+        ) as annee_suivante
+    from mesures_nationales
+    where mesures_nationales.code_mesure in (select indicateurs.code_mesure_denominateur from indicateurs)
+
+),
+
+secrets_utiles as (
+
+    select
+        mesures_nationales.*,
+        lead(mesures_nationales.annee) over (
+            partition by mesures_nationales.code_mesure, mesures_nationales.niveau_unite, mesures_nationales.code_unite
+            order by mesures_nationales.annee
+        ) as annee_suivante
+    from mesures_nationales
+    where mesures_nationales.code_mesure in (select indicateurs.mesure_secret from indicateurs)
+
+),
+
 premieres_annees as (
 
     select
@@ -110,6 +138,36 @@ annees_mesures as (
 
 ),
 
+annees_numerateurs as (
+
+    -- the numerator years each indicator keeps at its finest level (decided on the ~300 distinct years, not on
+    -- the ~1.4 M rows): every year for a count; for a ratio, years from the denominator's first year on, or,
+    -- when years are paired (ecart_annees), years whose paired denominator year exists at that level
+    select
+        indicateurs.code_indicateur,
+        annees.niveau_unite,
+        annees.annee
+    from indicateurs
+    inner join annees_mesures as annees
+        on
+            indicateurs.code_mesure_numerateur = annees.code_mesure
+            and indicateurs.niveau_le_plus_fin = annees.niveau_unite
+    left join premieres_annees
+        on indicateurs.code_mesure_denominateur = premieres_annees.code_mesure
+    left join appariements
+        on indicateurs.code_indicateur = appariements.code_indicateur
+    left join annees_mesures as annees_denominateur
+        on
+            indicateurs.code_mesure_denominateur = annees_denominateur.code_mesure
+            and annees.niveau_unite = annees_denominateur.niveau_unite
+            and annees.annee - appariements.ecart_annees = annees_denominateur.annee
+    where
+        indicateurs.code_mesure_denominateur is null
+        or (appariements.ecart_annees is null and annees.annee >= premieres_annees.premiere_annee)
+        or annees_denominateur.annee is not null
+
+),
+
 numerateurs as (
 
     select
@@ -125,28 +183,18 @@ numerateurs as (
         mesures.source,
         appariements.ecart_annees,
         mesures.annee - coalesce(appariements.ecart_annees, 0) as annee_reference
-    from indicateurs
+    from annees_numerateurs
+    inner join indicateurs on annees_numerateurs.code_indicateur = indicateurs.code_indicateur
     inner join mesures_reperees as mesures
         on
             indicateurs.code_mesure_numerateur = mesures.code_mesure
-            and indicateurs.niveau_le_plus_fin = mesures.niveau_unite
-    left join premieres_annees
-        on indicateurs.code_mesure_denominateur = premieres_annees.code_mesure
+            and annees_numerateurs.niveau_unite = mesures.niveau_unite
+            and annees_numerateurs.annee = mesures.annee
     left join appariements
         on indicateurs.code_indicateur = appariements.code_indicateur
-    left join annees_mesures
-        on
-            indicateurs.code_mesure_denominateur = annees_mesures.code_mesure
-            and mesures.niveau_unite = annees_mesures.niveau_unite
-            and mesures.annee - appariements.ecart_annees = annees_mesures.annee
     where
         -- a one-région vintage is a count only: never the numerator of a ratio the other régions cannot have
         not (mesures.est_millesime_regional and indicateurs.code_mesure_denominateur is not null)
-        and (
-            indicateurs.code_mesure_denominateur is null
-            or (appariements.ecart_annees is null and mesures.annee >= premieres_annees.premiere_annee)
-            or annees_mesures.annee is not null
-        )
 
 ),
 
@@ -176,12 +224,13 @@ joined as (
             else numerateurs.source || ' / ' || denominateurs.source
         end as source
     from numerateurs
-    asof left join mesures_nationales as denominateurs
+    left join denominateurs_utiles as denominateurs
         on
             numerateurs.code_mesure_denominateur = denominateurs.code_mesure
             and numerateurs.niveau_unite = denominateurs.niveau_unite
             and numerateurs.code_unite = denominateurs.code_unite
             and numerateurs.annee_reference >= denominateurs.annee
+            and numerateurs.annee_reference < coalesce(denominateurs.annee_suivante, 9999)
 
 ),
 
@@ -194,12 +243,13 @@ controles as (
         joined.*,
         coalesce(mesures_secret.valeur < joined.seuil_secret, false) as est_secret
     from joined
-    asof left join mesures_nationales as mesures_secret
+    left join secrets_utiles as mesures_secret
         on
             joined.mesure_secret = mesures_secret.code_mesure
             and joined.niveau_unite = mesures_secret.niveau_unite
             and joined.code_unite = mesures_secret.code_unite
             and joined.annee >= mesures_secret.annee
+            and joined.annee < coalesce(mesures_secret.annee_suivante, 9999)
 
 ),
 

@@ -182,7 +182,8 @@ mapped as (
         unioned.code_commune as code_source,
         unioned.annee,
         unioned.code_mesure,
-        unioned.valeur,
+        -- exact from here on: summed below and up to France (macros/mesure_exacte.sql)
+        {{ mesure_exacte('unioned.valeur') }} as valeur,
         unioned.est_demonstration,
         unioned.source
     from unioned
@@ -225,7 +226,31 @@ deduplicated as (
 
 ),
 
+communes_fusionnees as (
+
+    -- current communes reached from more than one source code (mergers, arrondissements): only their rows can
+    -- have several rows per (source, year, measure) to sum; every other row is already one value (the sources'
+    -- primary keys)
+    select code_commune
+    from codes
+    group by code_commune
+    having count(*) > 1
+
+),
+
 summed as (
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        source
+    from deduplicated
+    where code_commune not in (select communes_fusionnees.code_commune from communes_fusionnees)
+
+    union all
 
     select
         code_commune,
@@ -235,6 +260,7 @@ summed as (
         bool_or(est_demonstration) as est_demonstration,
         source
     from deduplicated
+    where code_commune in (select communes_fusionnees.code_commune from communes_fusionnees)
     group by code_commune, annee, code_mesure, source
 
 ),
@@ -247,24 +273,82 @@ mesures_reelles as (
 
 ),
 
-final as (
+retenues as (
 
     select summed.*
     from summed
     left join mesures_reelles on summed.code_mesure = mesures_reelles.code_mesure
     where not summed.est_demonstration or mesures_reelles.code_mesure is null
+
+),
+
+concurrentes as (
+
+    -- (measure, year) landed by more than one source: only there does the priority below choose
+    select
+        code_mesure,
+        annee
+    from retenues
+    group by code_mesure, annee
+    having count(distinct source) > 1
+
+),
+
+uniques as (
+
+    select retenues.*
+    from retenues
+    anti join concurrentes
+        on
+            retenues.code_mesure = concurrentes.code_mesure
+            and retenues.annee = concurrentes.annee
+
+),
+
+choisies as (
+
+    select retenues.*
+    from retenues
+    semi join concurrentes
+        on
+            retenues.code_mesure = concurrentes.code_mesure
+            and retenues.annee = concurrentes.annee
     qualify row_number() over (
-        partition by summed.code_commune, summed.annee, summed.code_mesure
+        partition by retenues.code_commune, retenues.annee, retenues.code_mesure
         order by
-            summed.est_demonstration asc,
-            case summed.source
+            retenues.est_demonstration asc,
+            case retenues.source
                 when 'insee_populations_legales' then 1
                 when 'insee_comparateur_communes' then 2
                 when 'insee_rp_communes' then 3
                 else 4
             end asc,
-            summed.source asc
+            retenues.source asc
     ) = 1
+
+),
+
+final as (
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        source
+    from uniques
+
+    union all
+
+    select
+        code_commune,
+        annee,
+        code_mesure,
+        valeur,
+        est_demonstration,
+        source
+    from choisies
 
 )
 

@@ -51,7 +51,7 @@ estimations_long as (
         estimations.code_departement,
         estimations.annee,
         groupes_age.code_mesure,
-        sum(estimations.population)::double as valeur,
+        {{ mesure_exacte('sum(estimations.population)') }} as valeur,
         'insee_estimations_population_departement' as source
     from estimations
     inner join groupes_age
@@ -72,7 +72,7 @@ drees_long as (
         drees.code_departement,
         drees.annee,
         drees_series.code_mesure,
-        drees.valeur,
+        {{ mesure_exacte('drees.valeur') }} as valeur,
         'drees_aide_sociale_departement' as source
     from drees
     inner join drees_series

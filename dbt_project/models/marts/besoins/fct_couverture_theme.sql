@@ -16,7 +16,7 @@ par_theme as (
         annee,
         any_value(niveau) as niveau,
         any_value(libelle_territoire) as libelle_territoire,
-        avg(indice_couverture) as indice_couverture,
+        {{ agregat_ordonne('avg', 'indice_couverture', 'code_indicateur') }} as indice_couverture,
         count(indice_couverture) as nb_indicateurs,
         string_agg(code_indicateur, ', ' order by code_indicateur) as indicateurs,
         bool_or(est_demonstration) as est_demonstration

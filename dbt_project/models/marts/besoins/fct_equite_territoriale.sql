@@ -28,6 +28,7 @@ valeurs as (
 
     select
         faits.code_indicateur,
+        faits.code_territoire,
         faits.annee,
         territoires.niveau,
         faits.valeur,
@@ -55,32 +56,33 @@ globaux as (
         count(valeur) as nb_territoires_avec_valeur,
         min(valeur) as valeur_min,
         max(valeur) as valeur_max,
-        avg(valeur) as valeur_moyenne,
-        stddev_pop(valeur) as ecart_type,
-        any_value(facteur) * sum(numerateur) filter (where valeur is not null)
-        / nullif(sum(denominateur) filter (where valeur is not null), 0) as valeur_ensemble,
-        sum(denominateur) filter (where valeur is not null) as denominateur_total
+        -- sums of doubles in a fixed order (macros/agregat_ordonne.sql): the same bits whatever the threads
+        {{ agregat_ordonne('avg', 'valeur', 'code_territoire') }} as valeur_moyenne,
+        {{ agregat_ordonne('stddev_pop', 'valeur', 'code_territoire') }} as ecart_type,
+        any_value(facteur) * {{ agregat_ordonne('sum', 'numerateur', 'code_territoire', 'valeur is not null') }}
+        / nullif({{ agregat_ordonne('sum', 'denominateur', 'code_territoire', 'valeur is not null') }}, 0)
+            as valeur_ensemble,
+        {{ agregat_ordonne('sum', 'denominateur', 'code_territoire', 'valeur is not null') }} as denominateur_total
     from valeurs
     group by code_indicateur, annee, niveau
 
 ),
 
-theil as (
+termes_theil as (
 
     select
         valeurs.code_indicateur,
+        valeurs.code_territoire,
         valeurs.annee,
         valeurs.niveau,
-        sum(
-            case
-                when valeurs.valeur > 0
-                    then
-                        (valeurs.denominateur / globaux.denominateur_total)
-                        * (valeurs.valeur / globaux.valeur_ensemble)
-                        * ln(valeurs.valeur / globaux.valeur_ensemble)
-                else 0
-            end
-        ) as indice_theil
+        case
+            when valeurs.valeur > 0
+                then
+                    (valeurs.denominateur / globaux.denominateur_total)
+                    * (valeurs.valeur / globaux.valeur_ensemble)
+                    * ln(valeurs.valeur / globaux.valeur_ensemble)
+            else 0
+        end as terme_theil
     from valeurs
     inner join globaux
         on
@@ -88,7 +90,18 @@ theil as (
             and valeurs.annee = globaux.annee
             and valeurs.niveau = globaux.niveau
     where valeurs.valeur is not null and globaux.valeur_ensemble > 0
-    group by valeurs.code_indicateur, valeurs.annee, valeurs.niveau
+
+),
+
+theil as (
+
+    select
+        code_indicateur,
+        annee,
+        niveau,
+        {{ agregat_ordonne('sum', 'terme_theil', 'code_territoire') }} as indice_theil
+    from termes_theil
+    group by code_indicateur, annee, niveau
 
 ),
 
