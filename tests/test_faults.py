@@ -162,6 +162,7 @@ def test_refresh_publishes_with_a_stale_source_and_warns(refreshed, tmp_path, mo
         monkeypatch.delenv(name)
     monkeypatch.setenv("OBS_VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("OBS_DEPARTEMENT", settings.departement)
+    monkeypatch.setenv("OBS_PORTRAITS", "non")  # as tests/conftest.py: portraits are test_portraits.py's
     with caplog.at_level(logging.WARNING, logger="observatoire.notify"):
         assert cli.main(["refresh"]) == 0  # the run succeeds, as the nightly job runs it
     alerts = [r.getMessage() for r in caplog.records if r.name == "observatoire.notify"]
