@@ -12,7 +12,7 @@ import pytest
 
 from observatoire.intake import ingest_partner_file
 from observatoire.refresh import build, new_build_path, publish_build
-from tests.helpers import make_settings, query
+from tests.helpers import adopt_build, make_settings, query
 from tests.partners.helpers import EXAMPLES
 
 pytestmark = pytest.mark.slow
@@ -83,15 +83,17 @@ def _actions_file(path: Path, statut: str) -> Path:
 
 
 def test_snapshot_history_survives_new_build_files(refreshed, tmp_path):
-    """Two builds (each into a new file; the second partial, from a copy of the first) with a changed action
-    status keep both versions, published."""
+    """Two builds (each into a new file, partial: the first from a copy of the session's published build, the
+    second from a copy of the first) with a changed action status keep both versions, published."""
     settings = make_settings(tmp_path / "var")
     shutil.copytree(refreshed["settings"].landing_dir, settings.landing_dir)
     sources = refreshed["result"]["sources"]
+    publish_build(settings, adopt_build(refreshed["result"]["build"], settings, "session"), sources)
 
     first = ingest_partner_file(_actions_file(tmp_path / "ctg_v1.csv", "en cours"), "CAF32", None, settings)
     assert first.status == "accepted", first.errors
     summary = build(settings, new_build_path(settings, "run1"))
+    assert summary["partiel"] is True
     publish_build(settings, summary, sources)
 
     second = ingest_partner_file(_actions_file(tmp_path / "ctg_v2.csv", "réalisée"), "CAF32", None, settings)

@@ -162,6 +162,7 @@ def test_refresh_publishes_with_a_stale_source_and_warns(refreshed, tmp_path, mo
         monkeypatch.delenv(name)
     monkeypatch.setenv("OBS_VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("OBS_DEPARTEMENT", settings.departement)
+    monkeypatch.setenv("OBS_PORTRAITS", "non")  # as tests/conftest.py: portraits are test_portraits.py's
     with caplog.at_level(logging.WARNING, logger="observatoire.notify"):
         assert cli.main(["refresh"]) == 0  # the run succeeds, as the nightly job runs it
     alerts = [r.getMessage() for r in caplog.records if r.name == "observatoire.notify"]
@@ -293,11 +294,13 @@ def _table_contents(con, catalog: str) -> dict[str, list]:
 
 
 def test_two_refreshes_on_the_same_inputs_publish_identical_content(refreshed, tmp_path):
-    # two runs of the same code from the same raw zone, landing and snapshot history
+    # two runs of the same code from the same raw zone, landing and snapshot history: the session's refresh
+    # (its published warehouse, kept aside by the first copy) and a forced one on a copy of its working area
     first = copy_var(refreshed["settings"], tmp_path / "var1")
     settings = copy_var(refreshed["settings"], tmp_path / "var2")
-    refresh(first, force=True)  # the copies hold the published warehouse of these very inputs
+    assert sha256(first.warehouse_path) == sha256(settings.warehouse_path)
     refresh(settings, force=True)
+    assert sha256(first.warehouse_path) != sha256(settings.warehouse_path)  # a new file was published
     con = duckdb.connect()
     try:
         con.execute(f"attach '{first.warehouse_path}' as a (read_only)")

@@ -17,7 +17,7 @@ from observatoire.fingerprint import build_inputs
 from observatoire.intake import ingest_partner_file
 from observatoire.partial import INPUTS_FILE, plan_build
 from observatoire.refresh import build, new_build_path, publish_build
-from tests.helpers import make_settings, query, sha256
+from tests.helpers import adopt_build, make_settings, query, sha256
 from tests.partners.helpers import EXAMPLES
 
 pytestmark = pytest.mark.slow
@@ -29,12 +29,13 @@ RSA = ("select valeur from marts.fct_indicateur_territoire where code_indicateur
 @pytest.fixture(scope="module")
 def partial_then_full(refreshed, tmp_path_factory) -> dict:
     """A full build published; a new version of the CAF's indicator file, built partially and published; then
-    a full rebuild of the same inputs, published too (the partial warehouse kept aside)."""
+    a full rebuild of the same inputs, published too (the partial warehouse kept aside). The first full build is
+    the session's own (`refreshed`), moved into this working area with a copy of the landing it was built from."""
     tmp = tmp_path_factory.mktemp("partial")
     settings = make_settings(tmp / "var")
     shutil.copytree(refreshed["settings"].landing_dir, settings.landing_dir)
     sources = refreshed["result"]["sources"]
-    first = build(settings, new_build_path(settings, "complet"))
+    first = adopt_build(refreshed["result"]["build"], settings, "complet")
     publish_build(settings, first, sources)
     before = sha256(Path(first["build_path"]))
 

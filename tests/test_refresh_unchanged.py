@@ -9,6 +9,7 @@ not parsed again (its landing carries the key of what it was parsed from).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -18,7 +19,7 @@ from extract.registry import SOURCES
 from observatoire.fingerprint import published_fingerprint, read_verification
 from observatoire.intake import ingest_partner_file
 from observatoire.refresh import refresh
-from tests.helpers import copy_var, query, sha256
+from tests.helpers import adopt_build, copy_var, query, sha256
 from tests.test_ctg import _actions_file
 
 
@@ -48,10 +49,12 @@ def test_force_rebuilds_the_same_inputs(refreshed, tmp_path):
 
 def test_a_new_partner_file_rebuilds_and_publishes_it(refreshed, tmp_path):
     settings = copy_var(refreshed["settings"], tmp_path / "var")
+    session_build = refreshed["result"]["build"]  # the published build's folder too: the rebuild may be partial
+    adopt_build(session_build, settings, Path(session_build["build_path"]).parent.name)
     accepted = ingest_partner_file(_actions_file(tmp_path / "ctg.csv", "en cours"), "CAF32", None, settings)
     assert accepted.status == "accepted", accepted.errors
     result = refresh(settings)
-    assert result["unchanged"] is False
+    assert result["unchanged"] is False and result["build"]["partiel"] is True
     assert query(settings.warehouse_path,
                  "select statut from marts.fct_action_ctg where id_action = 'CAF32|A9.1'") == [("en cours",)]
     assert refresh(settings)["unchanged"] is True  # and the next night has nothing to do again

@@ -48,6 +48,7 @@ def failing_online(monkeypatch, tmp_path):
     var = tmp_path / "var"
     monkeypatch.setenv("OBS_VAR_DIR", str(var))
     monkeypatch.setenv("OBS_DEPARTEMENT", "32")
+    monkeypatch.setenv("OBS_PORTRAITS", "non")  # as tests/conftest.py: portraits are test_portraits.py's
     yield var, server
     server.close()
 
