@@ -7,8 +7,9 @@ For every table of the schema (default `marts`):
 1. the column names, order and types must be equal;
 2. the rows must be equal as multisets: `EXCEPT ALL` in both directions, in DuckDB;
 3. only when (2) finds differences and the table has double columns, rows are paired (sorted on every other
-   column) and doubles compared with a relative tolerance (default 1e-12, absolute 1e-12 near zero): two builds of
-   the same inputs may differ in the ~15th digit of a double, because DuckDB's parallel sums are not ordered.
+   column) and doubles compared with a relative tolerance (default 1e-12, absolute 1e-12 near zero), for builds
+   made by different code: a sum of doubles done in another order moves its ~15th digit (builds of the same code
+   are bit-identical since sums are exact decimals: `--rel-tol 0`, dbt_project/README.md « Exact sums »).
    The table is then "identical within tolerance" and the largest relative gap is printed.
 
 Volatile columns hold the time of the run, not data: when files were received or fetched (`recu_le`,
