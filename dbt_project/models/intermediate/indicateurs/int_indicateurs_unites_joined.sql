@@ -91,9 +91,10 @@ mesures_nationales as (
 
 ),
 
-denominateurs_utiles as (
+mesures_datees as (
 
-    -- the measures some indicator uses as denominator, each valid from its year to the next year of the unit
+    -- the measures some indicator uses as denominator or as secrecy control, each valid from its year to the
+    -- next year of the unit (the joins below pick them by code_mesure)
     select
         mesures_nationales.*,
         lead(mesures_nationales.annee) over (
@@ -101,20 +102,9 @@ denominateurs_utiles as (
             order by mesures_nationales.annee
         ) as annee_suivante
     from mesures_nationales
-    where mesures_nationales.code_mesure in (select indicateurs.code_mesure_denominateur from indicateurs)
-
-),
-
-secrets_utiles as (
-
-    select
-        mesures_nationales.*,
-        lead(mesures_nationales.annee) over (
-            partition by mesures_nationales.code_mesure, mesures_nationales.niveau_unite, mesures_nationales.code_unite
-            order by mesures_nationales.annee
-        ) as annee_suivante
-    from mesures_nationales
-    where mesures_nationales.code_mesure in (select indicateurs.mesure_secret from indicateurs)
+    where
+        mesures_nationales.code_mesure in (select indicateurs.code_mesure_denominateur from indicateurs)
+        or mesures_nationales.code_mesure in (select indicateurs.mesure_secret from indicateurs)
 
 ),
 
@@ -224,7 +214,7 @@ joined as (
             else numerateurs.source || ' / ' || denominateurs.source
         end as source
     from numerateurs
-    left join denominateurs_utiles as denominateurs
+    left join mesures_datees as denominateurs
         on
             numerateurs.code_mesure_denominateur = denominateurs.code_mesure
             and numerateurs.niveau_unite = denominateurs.niveau_unite
@@ -243,7 +233,7 @@ controles as (
         joined.*,
         coalesce(mesures_secret.valeur < joined.seuil_secret, false) as est_secret
     from joined
-    left join secrets_utiles as mesures_secret
+    left join mesures_datees as mesures_secret
         on
             joined.mesure_secret = mesures_secret.code_mesure
             and joined.niveau_unite = mesures_secret.niveau_unite
