@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from partner_file import TASKS, drop_partner_file  # noqa: E402
 
 from core.settings import load_settings  # noqa: E402
-from observatoire.airflow_api import default_airflow_home, from_stack_file  # noqa: E402
+from observatoire.airflow_api import from_stack_file  # noqa: E402
 
 DAG = "partner_intake"
 
@@ -64,7 +64,7 @@ def main() -> None:
                         " working area (a file already received is a duplicate, nothing is published)")
     args = parser.parse_args()
     settings = load_settings()
-    api = from_stack_file(default_airflow_home(settings))
+    api = from_stack_file(settings.airflow_home_dir)
     if api is None:
         sys.exit("pile Airflow arrêtée : lancer d'abord `make demo`.")
     pipeline, walls = [], []

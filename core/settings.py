@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     # --- Airflow DAGs
     dag_retries: int = _var(2, "OBS_DAG_RETRIES")
     inbox_poke_seconds: int = _var(60, "OBS_INBOX_POKE_SECONDS")
-    airflow_retention_days: int = _var(30, "OBS_AIRFLOW_RETENTION_DAYS")  # the maintenance DAG's cut-off
+    airflow_retention_days: int = _var(30, "OBS_AIRFLOW_RETENTION_DAYS")  # observatoire/housekeeping.py
     # --- after a publish: Superset's cache, the warm-up, the portraits
     superset_url: str = _var("", "SUPERSET_URL")
     superset_service_user: str = _var("", "SUPERSET_SERVICE_USER")

@@ -145,6 +145,16 @@ def tree_rss_kib(root_pid: int) -> tuple[int, int]:
     return len(members), sum(rss[p] for p in members)
 
 
+def housekeeping_line(airflow_home: Path) -> str:
+    """The last pass of observatoire/housekeeping.py, from its record."""
+    head = f"  Entretien d'Airflow (chaque nuit à {housekeeping.SLOT_TEXT}) :"
+    last = housekeeping.last_pass(airflow_home)
+    if last is None:
+        return f"{head} aucun passage encore"
+    return (f"{head} dernier passage {paris(last['passage'])}, runs et journaux d'avant le {last['avant'][:10]} "
+            f"supprimés ({last['journaux']['fichiers']} fichiers de journal)")
+
+
 def paris(value: str | None) -> str:
     if not value:
         return "—"
@@ -197,10 +207,6 @@ def from_stack_file(airflow_home: Path) -> AirflowAPI | None:
     return AirflowAPI(info["url"], info["username"], passwords[info["username"]])
 
 
-def default_airflow_home(settings: Settings) -> Path:
-    return settings.airflow_home_dir
-
-
 def status_lines(airflow_home: Path) -> list[str]:
     """French lines for `observatoire status`: where Airflow answers and each DAG's last and next run."""
     api = from_stack_file(airflow_home)
@@ -211,7 +217,7 @@ def status_lines(airflow_home: Path) -> list[str]:
     except requests.RequestException as exc:
         return [f"Airflow : ne répond pas à {api.url} ({type(exc).__name__}) — infra/airflow/stack.sh status"]
     return [f"Airflow : {api.url}/ (utilisateur {api.credentials['username']}){memory(airflow_home)}",
-            "  DAG :"] + [format_summary(s) for s in summaries] + [housekeeping.status_line(airflow_home)]
+            "  DAG :"] + [format_summary(s) for s in summaries] + [housekeeping_line(airflow_home)]
 
 
 def memory(airflow_home: Path) -> str:

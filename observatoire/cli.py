@@ -146,9 +146,9 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def _print_airflow(settings) -> None:
     """The local Airflow stack (infra/airflow/stack.sh), read through its REST API: each DAG's last and next run."""
-    from observatoire.airflow_api import default_airflow_home, status_lines
+    from observatoire.airflow_api import status_lines
 
-    print("\n".join(status_lines(default_airflow_home(settings))))
+    print("\n".join(status_lines(settings.airflow_home_dir)))
 
 
 def _print_receptions(settings) -> None:

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,13 +35,10 @@ from core.settings import Settings, load_settings
 log = logging.getLogger("observatoire.housekeeping")
 PARIS = ZoneInfo("Europe/Paris")
 SLOT = (4, 15)  # every night at 04:15 Paris time, after the refresh of 02:30
+SLOT_TEXT = f"{SLOT[0]:02d}:{SLOT[1]:02d}"
 # Tables with rows per run or per event (`airflow db clean --help` lists them all).
 METADATA_TABLES = ("dag_run", "task_instance", "task_instance_history", "task_reschedule", "xcom", "log", "job",
                    "asset_event", "trigger", "callback", "deadline", "import_error", "revoked_token")
-
-
-def cutoff(retention_days: int, now: datetime) -> datetime:
-    return now - timedelta(days=retention_days)
 
 
 def clean_metadata(before: datetime) -> None:
@@ -74,21 +72,18 @@ def record_path(airflow_home: Path) -> Path:
     return airflow_home / "housekeeping.json"
 
 
-def status_line(airflow_home: Path) -> str:
-    """French line for `observatoire status`: the last pass, from its record."""
+def last_pass(airflow_home: Path) -> dict | None:
+    """The record of the last pass, or None before the first one."""
     try:
-        last = json.loads(record_path(airflow_home).read_text(encoding="utf-8"))
+        return json.loads(record_path(airflow_home).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return "  Entretien d'Airflow (chaque nuit à 04:15) : aucun passage encore"
-    when = datetime.fromisoformat(last["passage"]).astimezone(PARIS).strftime("%Y-%m-%d %H:%M %Z")
-    return (f"  Entretien d'Airflow (chaque nuit à 04:15) : dernier passage {when}, runs et journaux d'avant le "
-            f"{last['avant'][:10]} supprimés ({last['journaux']['fichiers']} fichiers de journal)")
+        return None
 
 
 def run_once(settings: Settings, now: datetime | None = None) -> dict:
     """One pass: metadata, then logs; recorded in $AIRFLOW_HOME/housekeeping.json."""
     now = now or datetime.now(UTC)
-    before = cutoff(settings.airflow_retention_days, now)
+    before = now - timedelta(days=settings.airflow_retention_days)
     clean_metadata(before)
     logs = prune_logs(settings.airflow_home_dir / "logs", before)
     summary = {"passage": now.isoformat(timespec="seconds"), "avant": before.isoformat(timespec="seconds"),
@@ -99,11 +94,10 @@ def run_once(settings: Settings, now: datetime | None = None) -> dict:
 
 
 def next_slot(now: datetime) -> datetime:
-    """The next 04:15 in Paris after `now` (an aware datetime)."""
+    """The next SLOT in Paris strictly after `now` (an aware datetime)."""
     local = now.astimezone(PARIS)
-    slot = local.replace(hour=SLOT[0], minute=SLOT[1], second=0, microsecond=0)
-    return slot if slot > local else (local + timedelta(days=1)).replace(hour=SLOT[0], minute=SLOT[1], second=0,
-                                                                          microsecond=0)
+    day = local if local.time() < time_of_day(*SLOT) else local + timedelta(days=1)
+    return day.replace(hour=SLOT[0], minute=SLOT[1], second=0, microsecond=0)
 
 
 def serve() -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from observatoire.housekeeping import PARIS, next_slot, prune_logs, status_line
+from observatoire.airflow_api import housekeeping_line
+from observatoire.housekeeping import PARIS, next_slot, prune_logs
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -51,10 +52,10 @@ def test_the_pass_is_due_at_a_quarter_past_four_in_paris(now, expected):
 
 
 def test_status_says_when_the_last_pass_ran(tmp_path):
-    assert status_line(tmp_path).endswith("aucun passage encore")
+    assert housekeeping_line(tmp_path).endswith("aucun passage encore")
     (tmp_path / "housekeeping.json").write_text(
         '{"passage": "2026-12-02T03:15:02+00:00", "avant": "2026-11-02T03:15:02+00:00", "tables": [],'
         ' "journaux": {"fichiers": 12, "octets": 4096, "dossiers": 3}}', encoding="utf-8")
-    assert status_line(tmp_path).endswith(
+    assert housekeeping_line(tmp_path).endswith(
         "dernier passage 2026-12-02 04:15 CET, runs et journaux d'avant le 2026-11-02 supprimés "
         "(12 fichiers de journal)")

@@ -32,8 +32,9 @@ def _form_login(base_url: str, username: str, password: str) -> int:
         return r.status_code
 
 
-def _api_login(base_url: str, username: str, password: str) -> int:
-    r = requests.post(f"{base_url}/api/v1/security/login", timeout=30,
+def _api_login(base_url: str, username: str, password: str, forwarded_for: str | None = None) -> int:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    r = requests.post(f"{base_url}/api/v1/security/login", timeout=30, headers=headers,
                       json={"username": username, "password": password, "provider": "db"})
     return r.status_code
 
@@ -99,10 +100,7 @@ def test_limits_follow_the_visitor_behind_the_proxy(superset_server):
     budget does not lock it for another visitor behind the same proxy, and an address the visitor writes
     before the proxy's is not the one counted."""
     def attempt(forwarded: str) -> int:
-        r = requests.post(f"{superset_server.base_url}/api/v1/security/login", timeout=30,
-                          headers={"X-Forwarded-For": forwarded},
-                          json={"username": "cible.proxy", "password": "mauvais", "provider": "db"})
-        return r.status_code
+        return _api_login(superset_server.base_url, "cible.proxy", "mauvais", forwarded)
 
     attacker, colleague = "198.51.100.7", "198.51.100.8"
     answers = [attempt(f"203.0.113.9, {attacker}") for _ in range(20)]
